@@ -1,0 +1,11 @@
+# The two commands of the README. Both set everything up on first use (packaging/setup.sh).
+.PHONY: run test setup
+
+run: setup
+	.venv/bin/kiosk chat
+
+test: setup
+	.venv/bin/python -m pytest tests
+
+setup:
+	@packaging/setup.sh

