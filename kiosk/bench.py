@@ -1,0 +1,153 @@
+"""`kiosk bench`: figures and ratios against a baseline measured in the same run. Never used to assert.
+
+LLM: over the sample pack's questions, time-to-first-token and decode speed of our engine (fixed prefix
+kept warm, suffix-only evaluation) against bare llama-cpp-python ``create_completion`` with the same model,
+threads and prompt (which reuses its longest cached prefix on its own). Runs alternate to share drift.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import tomllib
+from typing import Any
+
+from kiosk.config import REPO_ROOT, Config
+
+EVAL_SET = REPO_ROOT / "tests" / "eval" / "harbourlight.toml"
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    k = (len(s) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def bench_questions(index) -> list[str]:
+    if EVAL_SET.is_file():
+        data = tomllib.loads(EVAL_SET.read_text(encoding="utf-8"))
+        return [c["q"] for c in data["covered"]]
+    return [f"{e.heading}?" for e in index.entries()]
+
+
+def _summary(ttfts: list[float], rates: list[float]) -> dict[str, float]:
+    return {"ttft_ms_p50": round(pct(ttfts, 50), 2), "ttft_ms_p95": round(pct(ttfts, 95), 2),
+            "decode_tok_s": round(statistics.median(rates), 1) if rates else 0.0, "runs": len(ttfts)}
+
+
+def _time_stream(stream) -> tuple[float, float, int]:
+    t0 = time.perf_counter()
+    first = last = 0.0
+    n = 0
+    for _ in stream:
+        last = time.perf_counter()
+        if n == 0:
+            first = last
+        n += 1
+    ttft = (first - t0) * 1000
+    rate = (n - 1) / (last - first) if n > 1 and last > first else 0.0
+    return ttft, rate, n
+
+
+def bench_llm(kiosk, rounds: int, max_tokens: int) -> dict[str, Any]:
+    from kiosk.llm import prompt
+    from kiosk.llm.engine import _quiet_stderr, import_llama
+
+    engine = kiosk.engine
+    llama_cpp = import_llama()
+    cfg = kiosk.config.llm
+    with _quiet_stderr():
+        bare = llama_cpp.Llama(model_path=str(engine.path), n_ctx=cfg.n_ctx, n_batch=cfg.n_batch,
+                               n_threads=cfg.n_threads, n_threads_batch=cfg.n_threads, verbose=False)
+    questions = bench_questions(kiosk.index)
+    prompts = []
+    for q in questions:
+        ctx = [h.entry for h in kiosk.pipeline.retrieve(q)]
+        prompts.append((q, ctx, engine.prefix_text + prompt.suffix(q, ctx, engine.pack_in_prefix)))
+    # Warm both on the shared prefix, as the kiosk does at start.
+    list(bare.create_completion(engine.prefix_text, max_tokens=1, temperature=0.0, stream=True))
+    ours_t, ours_r, bare_t, bare_r = [], [], [], []
+    for r in range(rounds):
+        for i, (q, ctx, text) in enumerate(prompts):
+            def run_ours():
+                t, rate, _ = _time_stream(engine.generate(q, ctx, max_tokens))
+                ours_t.append(t)
+                if rate:
+                    ours_r.append(rate)
+
+            def run_bare():
+                t, rate, _ = _time_stream(bare.create_completion(
+                    text, max_tokens=max_tokens, temperature=0.0, stream=True, stop=["<|im_end|>"]))
+                bare_t.append(t)
+                if rate:
+                    bare_r.append(rate)
+
+            order = (run_ours, run_bare) if (i + r) % 2 == 0 else (run_bare, run_ours)
+            for fn in order:
+                fn()
+    bare.close()
+    ours, base = _summary(ours_t, ours_r), _summary(bare_t, bare_r)
+    return {
+        "model": engine.name, "threads": cfg.n_threads, "prefix_tokens": len(engine.prefix_tokens),
+        "pack_in_prefix": engine.pack_in_prefix, "questions": len(questions), "max_tokens": max_tokens,
+        "ours": ours, "bare_llama_cpp_python": base,
+        "ratios": {
+            "ttft_p50": round(ours["ttft_ms_p50"] / base["ttft_ms_p50"], 3) if base["ttft_ms_p50"] else None,
+            "ttft_p95": round(ours["ttft_ms_p95"] / base["ttft_ms_p95"], 3) if base["ttft_ms_p95"] else None,
+            "decode": round(ours["decode_tok_s"] / base["decode_tok_s"], 3) if base["decode_tok_s"] else None,
+        },
+        "targets": {"ttft_p50_ms": 60, "ttft_ratio_max": 1.5, "decode_ratio_min": 0.95},
+    }
+
+
+def bench_turns(kiosk) -> dict[str, Any]:
+    """End-to-end turn latency by route, over the evaluation questions (one pass)."""
+    by_source: dict[str, list[float]] = {}
+    for q in bench_questions(kiosk.index):
+        a = kiosk.ask(q)
+        by_source.setdefault(a.source + ("/escalated" if a.escalated else ""), []).append(a.total_ms)
+    return {k: {"n": len(v), "p50_ms": round(pct(v, 50), 2), "p95_ms": round(pct(v, 95), 2)}
+            for k, v in sorted(by_source.items())}
+
+
+def run_bench(config: Config, rounds: int = 2, max_tokens: int = 48) -> dict[str, Any]:
+    from kiosk.app import Kiosk
+
+    t0 = time.perf_counter()
+    kiosk = Kiosk(config)
+    startup_s = time.perf_counter() - t0
+    try:
+        report: dict[str, Any] = {"startup_s": round(startup_s, 3), "tier": kiosk.tier}
+        if kiosk.engine is not None:
+            report["llm"] = bench_llm(kiosk, rounds, max_tokens)
+        else:
+            report["llm"] = {"skipped": "no model loaded", "warnings": kiosk.startup.warnings}
+        report["turns"] = bench_turns(kiosk)
+        kiosk.reset_session()
+        return report
+    finally:
+        kiosk.close()
+
+
+def format_report(r: dict[str, Any]) -> str:
+    lines = [f"start-up {r['startup_s']:.2f} s, tier {r['tier']}"]
+    llm = r["llm"]
+    if "ours" in llm:
+        o, b, q = llm["ours"], llm["bare_llama_cpp_python"], llm["ratios"]
+        lines += [
+            f"LLM {llm['model']}, {llm['threads']} threads, prefix {llm['prefix_tokens']} tokens, "
+            f"{llm['questions']} questions x runs={o['runs']}",
+            f"  TTFT p50  ours {o['ttft_ms_p50']:7.1f} ms   bare {b['ttft_ms_p50']:7.1f} ms   ratio {q['ttft_p50']}"
+            "  (target <= 60 ms and <= 1.5x)",
+            f"  TTFT p95  ours {o['ttft_ms_p95']:7.1f} ms   bare {b['ttft_ms_p95']:7.1f} ms   ratio {q['ttft_p95']}",
+            f"  decode    ours {o['decode_tok_s']:7.1f} t/s  bare {b['decode_tok_s']:7.1f} t/s  ratio {q['decode']}"
+            "  (target >= 0.95x)",
+        ]
+    else:
+        lines.append(f"LLM skipped: {llm['skipped']}")
+    for k, v in r["turns"].items():
+        lines.append(f"turn {k:22} n={v['n']:3}  p50 {v['p50_ms']:8.2f} ms  p95 {v['p95_ms']:8.2f} ms")
+    return "\n".join(lines)

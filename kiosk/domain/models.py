@@ -1,0 +1,63 @@
+"""Plain data that flows through a visitor's turn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Source = Literal["knowledge", "llm", "heuristic", "cloud", "escalation"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ``## `` section of a knowledge pack."""
+
+    id: str
+    heading: str
+    body: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved entry with the pipeline's own estimate of how well it covers the question."""
+
+    entry: Entry
+    coverage: float
+    matched: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One generated token's text and its log-probability under the model."""
+
+    text: str
+    logprob: float
+
+
+@dataclass
+class Answer:
+    """The outcome of one turn: what the visitor sees plus what the meters and escalations record."""
+
+    question: str
+    answer: str
+    source: Source
+    tier: str
+    escalated: bool
+    confidence: float
+    entry_ids: list[str] = field(default_factory=list)
+    ttft_ms: float = 0.0
+    total_ms: float = 0.0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    model: str = ""
+    note: str = ""
+
+    def public(self) -> dict[str, object]:
+        """The fields of ``kiosk ask --json``."""
+        return {
+            "question": self.question, "answer": self.answer, "source": self.source, "tier": self.tier,
+            "escalated": self.escalated, "confidence": round(self.confidence, 3),
+            "ttft_ms": round(self.ttft_ms, 1), "total_ms": round(self.total_ms, 1),
+            "tokens_out": self.tokens_out, "entry_ids": list(self.entry_ids),
+        }

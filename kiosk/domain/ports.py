@@ -1,0 +1,46 @@
+"""What the turn pipeline needs from the outside world, as small Protocols (real and fake adapters)."""
+
+from __future__ import annotations
+
+from typing import Iterator, Protocol, Sequence
+
+from kiosk.domain.models import Answer, Entry, Piece
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+
+
+class KnowledgeIndex(Protocol):
+    def entries(self) -> Sequence[Entry]:
+        """Every entry of the current pack (packs are small; used for term statistics)."""
+
+    def search(self, terms: Sequence[str], limit: int) -> Sequence[Entry]:
+        """Candidate entries matching any of ``terms``, best first."""
+
+    def version(self) -> str:
+        """Content hash of the current pack ('' when none is imported)."""
+
+
+class LanguageModel(Protocol):
+    name: str
+
+    def generate(self, question: str, context: Sequence[Entry], max_tokens: int) -> Iterator[Piece]:
+        """Stream an answer grounded on ``context``; the pack prefix is the model's own business."""
+
+    def last_prompt_tokens(self) -> int:
+        """Tokens evaluated for the most recent prompt (after prefix reuse)."""
+
+
+class TurnLog(Protocol):
+    """Durable side effects of a turn: meters, escalations, the session transcript."""
+
+    def record(self, answer: Answer, session_id: str) -> None: ...
+
+
+class TextSink(Protocol):
+    """Where streamed text goes (terminal, presenter). ``replace`` retracts what was shown so far."""
+
+    def token(self, text: str) -> None: ...
+
+    def replace(self, text: str) -> None: ...

@@ -1,0 +1,75 @@
+"""Ordered, named schema migrations. Append only: never edit a migration that has shipped.
+
+Outbox tables (escalations, meters) carry delivery columns from the start so the sync worker can use
+them as they are: a unique id fixed at enqueue time (the idempotency key), status, attempts, next attempt
+time, the last error, and when it was sent.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+_DELIVERY = """
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dead')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    last_error TEXT,
+    sent_at TEXT
+"""
+
+
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.conn.executescript(f"""
+    CREATE TABLE escalations (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        question TEXT NOT NULL,
+        context TEXT NOT NULL DEFAULT '{{}}',
+        answer TEXT,
+        answered_at TEXT,
+        {_DELIVERY}
+    );
+    CREATE INDEX escalations_due ON escalations(status, next_attempt_at);
+    CREATE TABLE meters (
+        id TEXT PRIMARY KEY,
+        time TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        model TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        tokens_in INTEGER NOT NULL,
+        tokens_out INTEGER NOT NULL,
+        latency_ms REAL NOT NULL,
+        ttft_ms REAL NOT NULL,
+        escalated INTEGER NOT NULL,
+        {_DELIVERY}
+    );
+    CREATE INDEX meters_due ON meters(status, next_attempt_at);
+    CREATE TABLE session_turns (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL,
+        time TEXT NOT NULL,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        source TEXT NOT NULL,
+        entry_ids TEXT NOT NULL
+    );
+    CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """)
+
+
+def m002_health(db: sqlite_utils.Database) -> None:
+    db.conn.executescript(f"""
+    CREATE TABLE health_events (
+        id TEXT PRIMARY KEY,
+        time TEXT NOT NULL,
+        type TEXT NOT NULL,
+        data TEXT NOT NULL,
+        {_DELIVERY}
+    );
+    CREATE INDEX health_due ON health_events(status, next_attempt_at);
+    """)
+
+
+MIGRATIONS = [("001_initial", m001_initial), ("002_health", m002_health)]

@@ -1,0 +1,63 @@
+"""Durable side effects of a turn: one usage meter per answer, escalations, the session transcript."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import sqlite_utils
+
+from kiosk.domain.models import Answer
+from kiosk.store.db import utcnow, write
+
+KINDS = ("escalations", "meters", "health_events")
+
+
+class TurnStore:
+    """Implements the domain's ``TurnLog`` port. Everything of one turn commits in one transaction."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def record(self, answer: Answer, session_id: str) -> None:
+        now = utcnow()
+
+        def tx(conn):
+            conn.execute(
+                "INSERT INTO meters (id, time, session_id, source, model, tier, tokens_in, tokens_out, "
+                "latency_ms, ttft_ms, escalated) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (uuid.uuid4().hex, now, session_id, answer.source, answer.model or "none", answer.tier,
+                 answer.tokens_in, answer.tokens_out, round(answer.total_ms, 2), round(answer.ttft_ms, 2),
+                 int(answer.escalated)))
+            if answer.escalated:
+                conn.execute(
+                    "INSERT INTO escalations (id, created_at, session_id, question, context) VALUES (?,?,?,?,?)",
+                    (uuid.uuid4().hex, now, session_id, answer.question,
+                     json.dumps({"entry_ids": answer.entry_ids, "confidence": round(answer.confidence, 3),
+                                 "reason": answer.note})))
+            conn.execute("INSERT INTO session_turns (session_id, time, question, answer, source, entry_ids) "
+                         "VALUES (?,?,?,?,?,?)", (session_id, now, answer.question, answer.answer,
+                                                  answer.source, json.dumps(answer.entry_ids)))
+
+        write(self.db, tx)
+
+    def reset_session(self, session_id: str | None = None) -> int:
+        """Wipe the visitor transcript (all of it, or one session's); returns how many turns were removed."""
+        def tx(conn):
+            if session_id is None:
+                return conn.execute("DELETE FROM session_turns").rowcount
+            return conn.execute("DELETE FROM session_turns WHERE session_id = ?", (session_id,)).rowcount
+
+        return int(write(self.db, tx))
+
+    def session_turns(self, session_id: str) -> list[dict]:
+        return list(self.db.query("SELECT * FROM session_turns WHERE session_id = ? ORDER BY seq", [session_id]))
+
+    def outbox_counts(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for kind in KINDS:
+            counts = {"pending": 0, "sent": 0, "dead": 0}
+            for status, n in self.db.conn.execute(f"SELECT status, COUNT(*) FROM {kind} GROUP BY status"):
+                counts[status] = n
+            out[kind] = counts
+        return out

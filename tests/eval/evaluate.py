@@ -1,0 +1,56 @@
+"""Score a turn pipeline on the evaluation set; used by tests/integration/test_eval.py and `kiosk bench`."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+EVAL_FILE = Path(__file__).with_name("harbourlight.toml")
+
+
+@dataclass
+class EvalReport:
+    covered_ok: int = 0
+    covered_total: int = 0
+    uncovered_ok: int = 0
+    uncovered_total: int = 0
+    failures: list[str] = field(default_factory=list)
+    sources: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def covered_accuracy(self) -> float:
+        return self.covered_ok / self.covered_total if self.covered_total else 0.0
+
+    @property
+    def uncovered_accuracy(self) -> float:
+        return self.uncovered_ok / self.uncovered_total if self.uncovered_total else 0.0
+
+
+def load_set(path: Path = EVAL_FILE) -> dict:
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def evaluate(ask: Callable[[str], object], path: Path = EVAL_FILE) -> EvalReport:
+    data = load_set(path)
+    rep = EvalReport()
+    for case in data["covered"]:
+        a = ask(case["q"])
+        rep.covered_total += 1
+        rep.sources[a.source] = rep.sources.get(a.source, 0) + 1
+        missing = [f for f in case["facts"] if f.lower() not in a.answer.lower()]
+        if not a.escalated and not missing:
+            rep.covered_ok += 1
+        else:
+            rep.failures.append(f"covered {case['q']!r}: {a.source} esc={a.escalated} missing={missing} "
+                                f"-> {a.answer[:90]!r}")
+    for q in data["uncovered"]:
+        a = ask(q)
+        rep.uncovered_total += 1
+        if a.escalated:
+            rep.uncovered_ok += 1
+        else:
+            rep.failures.append(f"uncovered {q!r}: answered by {a.source} c={a.confidence:.2f} "
+                                f"-> {a.answer[:90]!r}")
+    return rep
