@@ -72,7 +72,8 @@ class KnowledgeIndex:
                     ("entries", str(len(pack.entries)))])
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
             raise StorageError("knowledge_db", f"cannot write knowledge index {self.path}: {exc}") from exc

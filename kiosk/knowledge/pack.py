@@ -88,7 +88,8 @@ def load_pack(directory: str | Path) -> Pack:
             raise KnowledgeError("pack_encoding", f"{path} is not UTF-8 text") from exc
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
         title, found = parse_markdown(text, path.stem)
-        pack_title = pack_title or title
+        if path.stem == "index" or not pack_title:  # index.md names the pack; else the first file does
+            pack_title = title or pack_title
         entries.extend(found)
     if not entries:
         raise KnowledgeError("pack_empty", f"knowledge pack {root} has no '## ' sections")

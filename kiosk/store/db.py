@@ -51,7 +51,8 @@ def migrate(db: sqlite_utils.Database, migrations: list[tuple[str, Callable]] | 
             conn.execute("INSERT INTO _migrations VALUES (?, ?)", (name, utcnow()))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite already rolled back after SQLITE_FULL and friends
+                conn.execute("ROLLBACK")
             raise
         ran.append(name)
     return ran
@@ -67,7 +68,8 @@ def write(db: sqlite_utils.Database, fn: Callable[[sqlite3.Connection], object])
             conn.execute("COMMIT")
             return result
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite already rolled back after SQLITE_FULL and friends
+                conn.execute("ROLLBACK")
             raise
     except sqlite3.OperationalError as exc:
         msg = str(exc)

@@ -9,6 +9,13 @@ from __future__ import annotations
 
 import sqlite_utils
 
+def _ddl(db: sqlite_utils.Database, script: str) -> None:
+    """Run DDL statements one by one (``executescript`` would commit the migration's transaction)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.conn.execute(statement)
+
+
 _DELIVERY = """
     status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dead')),
     attempts INTEGER NOT NULL DEFAULT 0,
@@ -19,7 +26,7 @@ _DELIVERY = """
 
 
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db.conn.executescript(f"""
+    _ddl(db, f"""
     CREATE TABLE escalations (
         id TEXT PRIMARY KEY,
         created_at TEXT NOT NULL,
@@ -60,7 +67,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
 
 
 def m002_health(db: sqlite_utils.Database) -> None:
-    db.conn.executescript(f"""
+    _ddl(db, f"""
     CREATE TABLE health_events (
         id TEXT PRIMARY KEY,
         time TEXT NOT NULL,
