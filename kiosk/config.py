@@ -61,7 +61,7 @@ class KnowledgeConfig:
 class TurnConfig:
     max_question_chars: int = doc("Longer questions are refused with a clear message.", 500)
     direct_threshold: float = doc("Retrieval confidence at or above which the entry itself is the answer.",
-                                  0.62)
+                                  0.75)
     escalate_threshold: float = doc("Retrieval confidence below which the question is passed on.", 0.38)
     direct_margin: float = doc("How far the best entry must lead the second for a direct answer.", 0.12)
     grounding_check: bool = doc("Reject LLM answers with numbers or names absent from the retrieved text.",

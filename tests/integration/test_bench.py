@@ -1,0 +1,22 @@
+"""`kiosk bench` runs end to end and reports both sides of every comparison (figures are not asserted)."""
+
+import json
+
+import pytest
+
+from test_cli import kiosk
+
+pytestmark = pytest.mark.model
+
+
+def test_bench_reports_ours_and_bare_with_ratios():
+    rc, out, err = kiosk("bench", "--json", "--rounds", "1", "--max-tokens", "8", timeout=600)
+    assert rc == 0, err
+    r = json.loads(out)
+    llm = r["llm"]
+    for side in ("ours", "bare_llama_cpp_python"):
+        assert llm[side]["runs"] == llm["questions"] > 0
+        assert llm[side]["ttft_ms_p50"] > 0 and llm[side]["decode_tok_s"] > 0
+    assert llm["ratios"]["ttft_p50"] > 0 and llm["ratios"]["decode"] > 0
+    assert llm["pack_in_prefix"] is True
+    assert any(k.startswith("knowledge") for k in r["turns"])

@@ -1,0 +1,48 @@
+import pytest
+
+from kiosk.errors import ModelError
+from kiosk.llm.manifest import ModelSpec, load_manifest, resolve_model_path, sha256_file, verify
+
+
+def spec_for(path, **kw):
+    data = path.read_bytes()
+    import hashlib
+
+    base = dict(name="t", kind="llm", file=path.name, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                license="MIT", source="test")
+    base.update(kw)
+    return ModelSpec(**base)
+
+
+def test_manifest_lists_the_default_model():
+    (spec,) = load_manifest()
+    assert spec.name == "smollm2-135m-instruct-q4_1" and spec.license == "Apache-2.0" and spec.size > 0
+
+
+def test_verify_checks_size_and_hash(tmp_path):
+    f = tmp_path / "m.gguf"
+    f.write_bytes(b"GGUF" + b"\0" * 100)
+    good = spec_for(f)
+    assert verify(good, tmp_path) == f
+    with pytest.raises(ModelError, match="sha256") as exc:
+        verify(spec_for(f, sha256="0" * 64), tmp_path)
+    assert exc.value.code == "model_corrupt"
+    with pytest.raises(ModelError, match="bytes") as exc:
+        verify(spec_for(f, size=5), tmp_path)
+    f.unlink()
+    with pytest.raises(ModelError) as exc:
+        verify(good, tmp_path)
+    assert exc.value.code == "model_missing"
+
+
+def test_the_installed_default_model_is_intact(model_path):
+    (spec,) = load_manifest()
+    assert sha256_file(model_path) == spec.sha256
+
+
+def test_a_configured_path_must_exist(tmp_path):
+    with pytest.raises(ModelError):
+        resolve_model_path(str(tmp_path / "x.gguf"))
+    f = tmp_path / "x.gguf"
+    f.write_bytes(b"x")
+    assert resolve_model_path(str(f)) == ("x", f)
