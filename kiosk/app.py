@@ -59,15 +59,18 @@ class Kiosk:
             self.startup.warn(exc)
 
     def _load_engine(self):
+        from kiosk.config import MODELS_DIR
         from kiosk.llm.engine import LlamaEngine
         from kiosk.llm.manifest import resolve_model_path
+        from kiosk.llm.runtime import runtime_copy
 
         llm = self.config.llm
         try:
             name, path = resolve_model_path(llm.model)
+            path = runtime_copy(path, llm.runtime_format, MODELS_DIR / "runtime")
             engine = LlamaEngine(path, name, n_threads=llm.n_threads, n_ctx=llm.n_ctx, n_batch=llm.n_batch,
                                  temperature=llm.temperature, venue=self.venue, pack=self.index.entries(),
-                                 pack_in_prefix=llm.pack_in_prefix)
+                                 prefix_mode=llm.prefix_mode, prefix_cache_mb=llm.prefix_cache_mb)
             self.startup.prefix_tokens = engine.warm()
             return engine
         except ModelError as exc:
@@ -116,7 +119,8 @@ def model_report(config: Config, engine: Any = None) -> dict[str, Any]:
     except KioskError as exc:
         report.update(present=False, error=exc.as_dict())
     if engine is not None:
-        report.update(prefix_tokens=len(engine.prefix_tokens), pack_in_prefix=engine.pack_in_prefix)
+        report.update(runtime_file=str(engine.path), prefix_mode=engine.prefix_mode,
+                      cached_prefixes=len(engine.cache.items), prefix_cache_mb=round(engine.cache.bytes / 2**20, 1))
     return report
 
 

@@ -42,7 +42,13 @@ class LLMConfig:
     n_batch: int = doc("Prompt-evaluation batch size.", 512)
     max_tokens: int = doc("Upper bound on generated tokens per answer.", 80)
     temperature: float = doc("Sampling temperature; 0 = greedy (repeatable, least inventive).", 0.0)
-    pack_in_prefix: bool = doc("Keep the whole pack in the cached prompt prefix when it fits n_ctx.", True)
+    prefix_mode: str = doc("Cached prompt prefix: 'entry' = instructions + the chosen entry, one KV snapshot "
+                           "per entry (fast, short context); 'pack' = the whole pack when it fits n_ctx.",
+                           "entry")
+    prefix_cache_mb: int = doc("Memory budget for the per-entry KV snapshots (least recently used dropped).",
+                               256)
+    runtime_format: str = doc("Weight format the model is converted to once for faster prompt evaluation "
+                              "('q8_0', 'q4_0', 'f16'); empty = use the file as shipped.", "q8_0")
     enabled: bool = doc("Load the local LLM at all; false = heuristic answers from the pack only.", True)
 
     @property

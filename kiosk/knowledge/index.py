@@ -1,4 +1,8 @@
-"""The knowledge pack in SQLite FTS5: imported atomically, searched with BM25."""
+"""The knowledge pack in SQLite FTS5: imported atomically, searched with BM25.
+
+The FTS table holds the entries as the domain's analyser sees them (its stems and hyphen forms), not
+SQLite's porter stems, so a term the router scores is a term retrieval can find.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,23 @@ from pathlib import Path
 from typing import Sequence
 
 from kiosk.domain.models import Entry
+from kiosk.domain.text import stem, words
 from kiosk.errors import KnowledgeError, StorageError
 from kiosk.knowledge.pack import Pack, load_pack
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pack_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entries (id TEXT PRIMARY KEY, title TEXT, heading TEXT NOT NULL, body TEXT NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(
-    heading, body, content='entries', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS entry_terms USING fts5(id UNINDEXED, heading, body, tokenize='unicode61');
 """
+
+
+INDEX_SCHEMA = "2"  # bump when the analyser or tables change: packs are then re-indexed at start
+
+
+def analysed(text: str) -> str:
+    """The text as the domain's analyser sees it (stems, hyphen forms), so FTS and routing agree on terms."""
+    return " ".join(stem(w) for w in words(text))
 
 
 class KnowledgeIndex:
@@ -50,8 +62,8 @@ class KnowledgeIndex:
         if not clean:
             return []
         rows = self.db.execute(
-            "SELECT e.id, e.heading, e.body, e.title FROM entries_fts f JOIN entries e ON e.rowid = f.rowid "
-            "WHERE entries_fts MATCH ? ORDER BY bm25(entries_fts, 3.0, 1.0) LIMIT ?",
+            "SELECT e.id, e.heading, e.body, e.title FROM entry_terms t JOIN entries e ON e.id = t.id "
+            "WHERE entry_terms MATCH ? ORDER BY bm25(entry_terms, 0.0, 3.0, 1.0) LIMIT ?",
             (" OR ".join(clean), limit)).fetchall()
         return [Entry(r[0], r[1], r[2], r[3] or "") for r in rows]
 
@@ -61,15 +73,15 @@ class KnowledgeIndex:
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 self.db.execute("DELETE FROM entries")
-                self.db.execute("INSERT INTO entries_fts(entries_fts) VALUES ('delete-all')")
+                self.db.execute("DELETE FROM entry_terms")
                 self.db.executemany("INSERT INTO entries(id, title, heading, body) VALUES (?, ?, ?, ?)",
                                     [(e.id, e.title, e.heading, e.body) for e in pack.entries])
-                self.db.execute("INSERT INTO entries_fts(rowid, heading, body) "
-                                "SELECT rowid, heading, body FROM entries")
+                self.db.executemany("INSERT INTO entry_terms(id, heading, body) VALUES (?, ?, ?)",
+                                    [(e.id, analysed(e.heading), analysed(e.body)) for e in pack.entries])
                 self.db.execute("DELETE FROM pack_meta")
                 self.db.executemany("INSERT INTO pack_meta VALUES (?, ?)", [
                     ("version", pack.version), ("title", pack.title), ("path", pack.path),
-                    ("entries", str(len(pack.entries)))])
+                    ("entries", str(len(pack.entries))), ("schema", INDEX_SCHEMA)])
                 self.db.execute("COMMIT")
             except BaseException:
                 if self.db.in_transaction:
@@ -81,7 +93,8 @@ class KnowledgeIndex:
     def import_dir(self, directory: str | Path, only_if_changed: bool = False) -> tuple[Pack, bool]:
         """Parse then swap; a pack that fails to parse leaves the previous one in place."""
         pack = load_pack(directory)
-        if only_if_changed and self.version() == pack.version:
+        meta = self.meta()
+        if only_if_changed and meta.get("version") == pack.version and meta.get("schema") == INDEX_SCHEMA:
             return pack, False
         self.replace(pack)
         return pack, True

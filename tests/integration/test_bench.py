@@ -18,5 +18,5 @@ def test_bench_reports_ours_and_bare_with_ratios():
         assert llm[side]["runs"] == llm["questions"] > 0
         assert llm[side]["ttft_ms_p50"] > 0 and llm[side]["decode_tok_s"] > 0
     assert llm["ratios"]["ttft_p50"] > 0 and llm["ratios"]["decode"] > 0
-    assert llm["pack_in_prefix"] is True
+    assert llm["prefix_mode"] == "entry" and llm["cached_prefixes"] > 20
     assert any(k.startswith("knowledge") for k in r["turns"])
