@@ -45,7 +45,8 @@ class Kiosk:
         self._import_configured_pack()
         self.engine = self._load_engine() if load_model and config.llm.enabled else None
         self.pipeline = TurnPipeline(self.index, self.engine, self.store, SystemClock(), config.turn,
-                                     top_k=config.knowledge.top_k, max_tokens=config.llm.max_tokens)
+                                     top_k=config.knowledge.top_k, max_tokens=config.llm.max_tokens,
+                                     venue=self.venue)
         self.session_id = uuid.uuid4().hex
 
     # -- start-up ---------------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
-"""Stop the local model from inventing facts: numbers and names it writes must occur in what it was given.
+"""Stop the local model from inventing facts: what it writes must be supported by what it was given.
 
-Checked word by word while tokens stream, so a visitor never sees an invented number: text is released
-only up to the last completed word that passed, and the first failing word ends generation.
+Checked while tokens stream, so a visitor never sees an invented fact. Per completed word: numbers and
+mid-sentence names must occur in the retrieved entries or the question, and at most one content word per
+sentence may be foreign to them. Per completed sentence: one sentence of the entries must support it
+(most of its content words, all of its numbers, the same polarity: "not allowed" is not "allowed").
+Text is released up to the last word that passed; the first failure ends generation.
 """
 
 from __future__ import annotations
@@ -9,49 +12,106 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from kiosk.domain.text import STOPWORDS
+from kiosk.domain.text import STOPWORDS, sentences, stem
+from kiosk.domain.thesaurus import related
 
 _TOKEN = re.compile(r"\S+")
 _DIGITS = re.compile(r"\d+(?:[:.,]\d+)*")
+_ALPHA = re.compile(r"[^\W\d_]+")
 _SENTENCE_END = re.compile(r"[.!?:;]['\")\]]*$")
 _ALWAYS_OK = frozenset({"i", "ok", "okay", "yes", "no"})
+_NEGATIONS = frozenset({"not", "no", "never", "cannot", "nor", "n't", "none", "nothing", "nobody"})
+# Words an answer may use without the pack saying them: they frame facts, they do not state any.
+_FRAMING = frozenset(stem(w) for w in """
+yes sure course also available located location find found welcome visitor visitors guest guests
+information answer question ask asked asking happy glad help able just simply both either each every
+""".split())
+SUPPORT_RECALL = 0.7
 
 
 def _norm_number(s: str) -> str:
     return s.replace(",", "").replace(".", ":").rstrip(":")
 
 
-def facts_of(texts: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
-    """Numbers and lower-cased words that grounded text may mention."""
-    numbers: set[str] = set()
-    vocab: set[str] = set()
-    for text in texts:
-        numbers.update(_norm_number(n) for n in _DIGITS.findall(text))
-        vocab.update(w.lower() for w in re.findall(r"[^\W\d_]+", text))
-    return frozenset(numbers), frozenset(vocab)
+def _numbers(text: str) -> set[str]:
+    return {_norm_number(n) for n in _DIGITS.findall(text)}
+
+
+def _content_stems(text: str) -> list[str]:
+    return [stem(w) for w in _ALPHA.findall(text.lower().replace("n't", " not"))
+            if len(w) >= 3 and w not in STOPWORDS and stem(w) not in _FRAMING]
+
+
+def _negated_about(text: str, topic: set[str], reach: int = 4) -> bool:
+    """Whether ``text`` negates something in ``topic`` (a negation within ``reach`` words before it):
+    "no password" does not negate a sentence about the network's name; "not allowed" negates "allowed"."""
+    toks = _ALPHA.findall(text.lower().replace("n't", " not"))
+    for i, w in enumerate(toks):
+        if w in _NEGATIONS:
+            after = {stem(t) for t in toks[i + 1: i + 1 + reach]}
+            if any(related(a) & topic for a in after) or w in {"no", "never"} and i == 0:
+                return True
+    return False
 
 
 class GroundingGate:
-    """Feed streamed text; get back the part that is safe to show, or a reason when a word is not grounded."""
+    """Feed streamed text; get back the part that is safe to show, or a reason in ``violation``."""
 
-    def __init__(self, grounding_texts: Iterable[str]) -> None:
-        self._numbers, self._vocab = facts_of(grounding_texts)
+    def __init__(self, grounding_texts: Iterable[str], question: str = "") -> None:
+        texts = list(grounding_texts)
+        self._numbers = set().union(*(_numbers(t) for t in texts + [question]))
+        self._vocab = {w.lower() for t in texts + [question] for w in _ALPHA.findall(t)}
+        self._stems = {stem(w) for w in self._vocab}
+        self._question_stems = set(_content_stems(question))
+        self._sources = [(s, set(_content_stems(s)), _numbers(s)) for t in texts for s in sentences(t)]
         self._text = ""
         self._released = 0
         self._sentence_start = True
+        self._sentence = ""
+        self._foreign_in_sentence = 0
         self.violation: str = ""
 
-    def _check(self, word: str) -> str:
+    def _supported(self, s: str) -> bool:
+        return bool(related(s) & self._stems)
+
+    def _check_word(self, word: str) -> str:
         for n in _DIGITS.findall(word):
             if _norm_number(n) not in self._numbers:
                 return f"number {n!r} is not in the knowledge pack"
         core = re.sub(r"^[^\w]+|[^\w]+$", "", word)
         if core and core[0].isupper() and not self._sentence_start:
-            for part in re.findall(r"[^\W\d_]+", core):
+            for part in _ALPHA.findall(core.replace("'s", "").replace("’s", "")):
                 low = part.lower()
-                if low not in self._vocab and low not in _ALWAYS_OK and low not in STOPWORDS:
+                if len(low) < 2:  # "I'm", "I'll"
+                    continue
+                if stem(low) not in self._stems and low not in _ALWAYS_OK and low not in STOPWORDS:
                     return f"name {core!r} is not in the knowledge pack"
-        self._sentence_start = bool(_SENTENCE_END.search(word))
+        for s in _content_stems(core):
+            if not self._supported(s):
+                self._foreign_in_sentence += 1
+                if self._foreign_in_sentence > 1:
+                    return f"word {core!r} is not supported by the knowledge pack"
+        return ""
+
+    def check_sentence(self, sentence: str) -> str:
+        """A sentence must be backed by one sentence of the entries (question words count as support)."""
+        words = [w for w in _content_stems(sentence) if w not in self._question_stems]
+        nums = _numbers(sentence)
+        if not words and not nums:
+            return ""
+        best, best_recall = None, -1.0
+        for src in self._sources:
+            got = sum(1 for w in words if related(w) & src[1])
+            recall = (got / len(words)) if words else 1.0
+            if nums and not nums <= src[2]:
+                recall = min(recall, 0.0)
+            if recall > best_recall:
+                best, best_recall = src, recall
+        if best is None or best_recall < SUPPORT_RECALL:
+            return f"sentence {sentence.strip()[:60]!r} is not supported by any sentence of the pack"
+        mine = set(_content_stems(sentence)) | self._question_stems
+        if _negated_about(sentence, best[1]) != _negated_about(best[0], mine):
+            return f"sentence {sentence.strip()[:60]!r} contradicts the pack's polarity"
         return ""
 
     def feed(self, piece: str) -> str:
@@ -64,15 +124,27 @@ class GroundingGate:
 
     def finish(self) -> str:
         """Check and release whatever remains at the end of generation."""
-        return "" if self.violation else self._release_until(len(self._text))
+        if self.violation:
+            return ""
+        out = self._release_until(len(self._text))
+        if not self.violation and self._sentence.strip():
+            self.violation = self.check_sentence(self._sentence)
+        return "" if self.violation else out
 
     def _release_until(self, end: int) -> str:
         chunk = self._text[self._released:end]
         for m in _TOKEN.finditer(chunk):
-            reason = self._check(m.group())
+            word = m.group()
+            reason = self._check_word(word)
+            self._sentence += " " + word
+            if not reason and _SENTENCE_END.search(word):
+                reason = self.check_sentence(self._sentence)
+                self._sentence, self._foreign_in_sentence = "", 0
             if reason:
                 self.violation = reason
+                # Release only the words of earlier, fully checked sentences.
                 return ""
+            self._sentence_start = bool(_SENTENCE_END.search(word))
         self._released = end
         return chunk
 

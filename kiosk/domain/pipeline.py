@@ -8,6 +8,7 @@ import re
 from typing import Sequence
 
 from kiosk.config import TurnConfig
+from kiosk.domain.answer_type import can_answer, expected_type
 from kiosk.domain.grounding import GroundingGate
 from kiosk.domain.heuristics import DONT_KNOW, best_sentences
 from kiosk.domain.models import Answer, Hit
@@ -34,9 +35,9 @@ class TurnPipeline:
     """Owns routing policy only; engines and storage come in through ports."""
 
     def __init__(self, index: KnowledgeIndex, llm: LanguageModel | None, log: TurnLog, clock: Clock,
-                 config: TurnConfig, top_k: int = 3, max_tokens: int = 80) -> None:
+                 config: TurnConfig, top_k: int = 3, max_tokens: int = 80, venue: str = "") -> None:
         self.index, self.llm, self.log, self.clock = index, llm, log, clock
-        self.config, self.top_k, self.max_tokens = config, top_k, max_tokens
+        self.config, self.top_k, self.max_tokens, self.venue = config, top_k, max_tokens, venue
         self._stats: tuple[str, TermStats] | None = None
 
     def stats(self) -> TermStats:
@@ -65,6 +66,8 @@ class TurnPipeline:
 
         if best < self.config.escalate_threshold:
             ans = self._escalate(question, hits, best, tier, "not covered by the knowledge pack")
+        elif not can_answer(question, hits[0].entry.body):
+            ans = self._escalate(question, hits, best, tier, f"the pack has no {expected_type(question)} for this")
         elif best >= self.config.direct_threshold and best - second >= self.config.direct_margin:
             ans = Answer(question, hits[0].entry.body.strip(), "knowledge", tier, False, best,
                          [hits[0].entry.id])
@@ -91,7 +94,7 @@ class TurnPipeline:
                   start: float) -> Answer:
         assert self.llm is not None
         context = [h.entry for h in hits if h.coverage >= self.config.escalate_threshold] or [hits[0].entry]
-        gate = GroundingGate([question] + [f"{e.title} {e.heading} {e.body}" for e in context]) \
+        gate = GroundingGate([f"{e.heading}. {e.body}" for e in context] + [self.venue], question) \
             if self.config.grounding_check else None
         max_tokens = self.max_tokens if tier == "full" else max(16, self.max_tokens // 2)
         logprobs: list[float] = []

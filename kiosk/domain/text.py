@@ -15,7 +15,7 @@ can could did do does doing for from had has have having he her here hers him hi
 itself just me more most my no nor not of off on once only or other our ours out over own please same she
 should so some such than that the their them then there these they this those through to too under until up
 very was we were what when where which while who whom why will with would you your yours yourself
-get got go going bring find want wanted need like know tell show let thanks thank hello hi hey excuse sorry
+get gets getting got go goes going went does did doing bring time find want wanted need like know tell show let thanks thank hello hi hey excuse sorry
 there's what's where's when's how's i'm it's can't don't isn't
 today tonight now currently much many take come give say allow allowed possible somewhere place way
 someone something yesterday tomorrow feel feeling help big large small little good nice old new

@@ -29,7 +29,7 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("firstaid", "firstaider", "aid", "injured", "hurt", "doctor", "medical", "ill", "sick", "defibrillator",
      "emergency", "injury", "unwell"),
     ("photography", "photo", "photograph", "camera", "picture", "pictures", "filming", "selfie"),
-    ("tour", "guided"),
+    ("tour", "tours"),
     ("audio", "headphone", "app", "commentary"),
     ("child", "children", "kid", "kids", "family", "families", "toddler", "baby", "teenager"),
     ("locker", "cloakroom", "bag", "coat", "luggage", "suitcase", "backpack", "pushchair", "stroller",

@@ -86,3 +86,10 @@ def test_grounding_check_can_be_disabled():
     p, _ = make(FakeLLM(["Students", " pay", " 5", " euros."]), grounding_check=False)
     a = p.answer("How much do students pay for a ticket on a rainy day?")
     assert a.source == "llm" and "5 euros" in a.answer
+
+
+def test_a_question_needing_a_number_is_escalated_when_the_entry_has_none():
+    p, _ = make(FakeLLM())
+    a = p.answer("How old are the toilets?")
+    assert a.escalated and "number" in a.note
+    assert not p.answer("How much are tickets?").escalated
