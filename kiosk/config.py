@@ -75,6 +75,25 @@ class TurnConfig:
 
 
 @dataclass(frozen=True)
+class SpeechConfig:
+    engine: str = doc("Streaming recogniser: 'auto' (Vosk when a Vosk model is set, else Whisper), "
+                      "'vosk' or 'whisper'.", "auto")
+    vosk_model: str = doc("An installed Vosk model's name (kiosk models install vosk) or a model directory.",
+                          "")
+    final_pass: bool = doc("Re-transcribe each utterance with the bundled Whisper model for an accurate final "
+                           "transcript (English).", True)
+    language: str = doc("Language code for Whisper.", "en")
+    threads: int = doc("CPU threads for speech recognition.", 2)
+    partial_every_s: float = doc("How often Whisper re-decodes the growing utterance for a partial result.",
+                                 1.0)
+    max_audio_s: float = doc("Longest audio file accepted as one question, in seconds.", 60.0)
+    device: str = doc("Input device name or index for sounddevice; empty = the system default.", "")
+    end_silence_s: float = doc("Silence that ends an utterance.", 0.6)
+    max_utterance_s: float = doc("Longest utterance before it is cut off.", 15.0)
+    no_speech_timeout_s: float = doc("Give up listening when nobody speaks for this long.", 8.0)
+
+
+@dataclass(frozen=True)
 class SessionConfig:
     idle_reset_s: float = doc("Seconds without interaction after which a visitor's session is wiped.", 45.0)
 
@@ -90,6 +109,7 @@ class Config:
                            default=dataclasses.MISSING)
     session: SessionConfig = doc("Visitor sessions.", default_factory=SessionConfig,
                                  default=dataclasses.MISSING)
+    speech: SpeechConfig = doc("Speech recognition.", default_factory=SpeechConfig, default=dataclasses.MISSING)
     source: str = doc("The file this configuration was read from (informational).", "")
 
     @property
@@ -104,9 +124,14 @@ class Config:
     def knowledge_db_path(self) -> Path:
         return self.data_path / "knowledge.db"
 
+    @property
+    def installed_models_path(self) -> Path:
+        """Models installed on this kiosk (Vosk...); the app directory may be read-only."""
+        return self.data_path / "models"
+
 
 _SECTION_TYPES = {"device": DeviceConfig, "llm": LLMConfig, "knowledge": KnowledgeConfig,
-                  "turn": TurnConfig, "session": SessionConfig}
+                  "turn": TurnConfig, "session": SessionConfig, "speech": SpeechConfig}
 
 
 def default_config_path() -> Path:

@@ -1,0 +1,83 @@
+"""From audio blocks to a transcript: end-pointing, streaming partials, the accurate final pass."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import numpy as np
+
+from kiosk.speech.audio import RATE, rms
+from kiosk.speech.recognizers import Recognizer
+from kiosk.speech.vad import Endpointer, VadConfig
+
+
+@dataclass
+class Transcript:
+    text: str
+    engine: str
+    duration_s: float
+    elapsed_s: float
+    partials: list[str] = field(default_factory=list)
+    final_engine: str = ""
+    end_reason: str = ""
+    speech_end_to_final_ms: float = 0.0
+
+    @property
+    def rtf(self) -> float:
+        return self.elapsed_s / self.duration_s if self.duration_s else 0.0
+
+    def public(self) -> dict:
+        return {"text": self.text, "engine": self.engine, "final_engine": self.final_engine or self.engine,
+                "duration_s": round(self.duration_s, 3), "elapsed_s": round(self.elapsed_s, 3),
+                "rtf": round(self.rtf, 3), "partials": self.partials, "end_reason": self.end_reason}
+
+
+def transcribe_blocks(blocks: Iterable[np.ndarray], rec: Recognizer, final_pass: Recognizer | None = None,
+                      on_partial: Callable[[str], None] | None = None, endpoint: VadConfig | None = None,
+                      should_stop: Callable[[], bool] = lambda: False) -> Transcript:
+    """Recognise until the blocks end or, with ``endpoint``, until the visitor stops talking.
+
+    ``elapsed_s`` counts only recognition work (not waiting for real-time audio), so ``rtf`` is the
+    engine's cost per second of audio.
+    """
+    stream = rec.stream()
+    ep = Endpointer(endpoint) if endpoint else None
+    partials: list[str] = []
+    kept: list[np.ndarray] = []
+    heard: list[np.ndarray] = []
+    work = 0.0
+    n = 0
+    for block in blocks:
+        if ep is not None:
+            state = ep.process(len(block) / RATE, rms(block))
+            if should_stop():
+                ep.stop()
+            if ep.state == Endpointer.WAITING:
+                kept = kept[-3:] + [block]  # keep a little audio from just before speech began
+                continue
+            if kept:
+                block, kept = np.concatenate(kept + [block]), []
+        n += len(block)
+        heard.append(block)
+        t = time.perf_counter()
+        partial = stream.accept(block)
+        work += time.perf_counter() - t
+        if partial:
+            partials.append(partial)
+            if on_partial:
+                on_partial(partial)
+        if ep is not None and state == Endpointer.DONE:
+            break
+    t = time.perf_counter()
+    text = stream.final()
+    final_engine = ""
+    if final_pass is not None and final_pass is not rec and n:
+        better = final_pass.transcribe(np.concatenate(heard))
+        if better:
+            text, final_engine = better, final_pass.name
+    done = time.perf_counter()
+    work += done - t
+    return Transcript(text.strip(), rec.name, n / RATE, work, partials, final_engine,
+                      ep.reason if ep else "end_of_audio", (done - t) * 1000)

