@@ -116,8 +116,10 @@ def test_knowledge_import_and_status(isolated_env):
 
 def test_models_list_and_verify(model_path):
     rc, out, _ = kiosk("models", "list", "--json")
-    (m,) = json.loads(out)
+    models = {m["name"]: m for m in json.loads(out)}
+    m = models["smollm2-135m-instruct-q4_1"]
     assert rc == 0 and m["installed"] and m["license"] == "Apache-2.0" and m["source"].startswith("pypi:")
+    assert models["whisper-tiny.en"]["installed"] and models["whisper-tiny.en"]["kind"] == "stt"
     rc, out, _ = kiosk("models", "verify", "--json")
     assert rc == 0 and json.loads(out)[0]["ok"] is True
     rc, out, _ = kiosk("models", "verify", "no-such-model", "--json")
