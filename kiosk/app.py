@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import gc
+import logging
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.config import Config
+from kiosk.domain.governor import Governor, Readings, Thresholds, TierChange
 from kiosk.domain.models import Answer
 from kiosk.domain.pipeline import TurnPipeline
 from kiosk.domain.ports import TextSink
 from kiosk.errors import KioskError, ModelError
 from kiosk.knowledge.index import KnowledgeIndex
 from kiosk.store.db import connect
+from kiosk.store.health import recent_latencies, record_health
 from kiosk.store.turns import TurnStore
+
+log = logging.getLogger("kiosk")
 
 
 class SystemClock:
@@ -36,18 +43,36 @@ class Startup:
 
 
 class Kiosk:
-    def __init__(self, config: Config, *, load_model: bool = True) -> None:
+    def __init__(self, config: Config, *, load_model: bool = True, clock=None) -> None:
         self.config = config
         self.startup = Startup()
         self.db = connect(config.db_path)
         self.store = TurnStore(self.db)
         self.index = KnowledgeIndex(config.knowledge_db_path)
         self._import_configured_pack()
-        self.engine = self._load_engine() if load_model and config.llm.enabled else None
-        self.pipeline = TurnPipeline(self.index, self.engine, self.store, SystemClock(), config.turn,
+        self.clock = clock or SystemClock()
+        self._engine_lock = threading.RLock()
+        from kiosk.resources.probes import make_probe
+
+        rc = config.resources
+        self.probe = make_probe(rc.emulate, config.data_path)
+        self.governor = Governor(Thresholds(
+            rc.mem_reduced_mb, rc.mem_minimal_mb, rc.cpu_reduced, rc.temp_reduced_c, rc.temp_minimal_c,
+            rc.battery_reduced_pct, rc.battery_minimal_pct, rc.disk_minimal_mb, rc.margin, rc.recover_s),
+            floor="full" if load_model and config.llm.enabled else "minimal")
+        self.readings: Readings = Readings()
+        self._probe(apply=False)  # the first reading decides whether the model is loaded at all
+        self.engine = None
+        if self.governor.tier != "minimal":
+            self.engine = self._load_engine()
+            if self.engine is None:
+                self.governor.floor = self.governor.tier = "minimal"
+        self.pipeline = TurnPipeline(self.index, self.engine, self.store, self.clock, config.turn,
                                      top_k=config.knowledge.top_k, max_tokens=config.llm.max_tokens,
                                      venue=self.venue)
         self.session_id = uuid.uuid4().hex
+        self._monitor: threading.Thread | None = None
+        self._stop = threading.Event()
 
     # -- start-up ---------------------------------------------------------------------------------------
     def _import_configured_pack(self) -> None:
@@ -85,10 +110,87 @@ class Kiosk:
 
     @property
     def tier(self) -> str:
-        return "full" if self.engine is not None else "minimal"
+        return self.governor.tier
+
+    # -- resources --------------------------------------------------------------------------------------
+    def _probe(self, apply: bool = True) -> TierChange | None:
+        try:
+            self.readings = self.probe.read()
+        except KioskError as exc:  # a broken emulation file must not stop the kiosk
+            self.startup.warn(exc)
+            return None
+        change = self.governor.update(self.readings, self.clock.monotonic())
+        if change is not None:
+            log.warning("tier %s -> %s: %s", change.old, change.new, change.reason)
+            try:
+                record_health(self.db, "tier.changed", {"from": change.old, "to": change.new,
+                                                        "reason": change.reason, **self.readings.public()})
+            except KioskError as exc:
+                self.startup.warn(exc)
+            if apply:
+                self._apply_tier(change.new)
+        return change
+
+    def tick(self) -> TierChange | None:
+        """One probe interval: read resources, change tier if needed (load or free the model)."""
+        return self._probe()
+
+    def _apply_tier(self, tier: str) -> None:
+        with self._engine_lock:
+            if tier == "minimal" and self.engine is not None:
+                engine, self.engine, self.pipeline.llm = self.engine, None, None
+                engine.close()
+                del engine
+                gc.collect()  # llama.cpp frees the weights and KV cache when the Llama object goes
+            elif tier != "minimal" and self.engine is None and self.governor.floor != "minimal":
+                self.engine = self._load_engine()
+                self.pipeline.llm = self.engine
+                if self.engine is None:
+                    self.governor.floor = self.governor.tier = "minimal"
+
+    def force_tier(self, tier: str, reason: str = "operator") -> None:
+        """Switch tier now (operator and benchmark use); the governor resumes from there."""
+        old = self.governor.tier
+        self.governor.tier, self.governor.last_reason = tier, reason
+        self._apply_tier(tier)
+        if self.engine is None and tier != "minimal":
+            self.governor.tier = "minimal"
+        record_health(self.db, "tier.changed", {"from": old, "to": self.governor.tier, "reason": reason})
+
+    def health_snapshot(self) -> str:
+        import psutil
+
+        from kiosk.bench import pct
+
+        lat = recent_latencies(self.db)
+        return record_health(self.db, "health.snapshot", {
+            "tier": self.tier, "latency_ms_p50": round(pct(lat, 50), 1), "latency_ms_p95": round(pct(lat, 95), 1),
+            "rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1), "breaker": self.pipeline.breaker.state,
+            **self.readings.public()})
+
+    def start_monitor(self) -> None:
+        """Probe in the background (chat, listen, the touchscreen); health snapshots on their own period."""
+        if self._monitor is not None:
+            return
+        rc = self.config.resources
+
+        def loop() -> None:
+            next_health = time.monotonic() + rc.health_interval_s
+            while not self._stop.wait(rc.probe_interval_s):
+                self.tick()
+                if time.monotonic() >= next_health:
+                    next_health += rc.health_interval_s
+                    try:
+                        self.health_snapshot()
+                    except KioskError as exc:
+                        log.warning("health snapshot not stored: %s", exc.message)
+
+        self._monitor = threading.Thread(target=loop, name="resource-monitor", daemon=True)
+        self._monitor.start()
 
     def ask(self, question: str | bytes, sink: TextSink | None = None) -> Answer:
-        return self.pipeline.answer(question, sink, tier=self.tier, session_id=self.session_id)
+        with self._engine_lock:  # the model is not freed under a running turn
+            return self.pipeline.answer(question, sink, tier=self.tier, session_id=self.session_id)
 
     def reset_session(self) -> int:
         """Wipe the visitor's transcript and conversation state; a new session id begins."""
@@ -100,9 +202,15 @@ class Kiosk:
 
     # -- operator ---------------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
-        return status_report(self.config, self.index, self.store, self.engine, self.startup, self.tier)
+        report = status_report(self.config, self.index, self.store, self.engine, self.startup, self.tier)
+        report["resources"] = {"readings": self.readings.public(), "simulated": self.probe.simulated,
+                               "reason": self.governor.last_reason, "breaker": self.pipeline.breaker.state}
+        return report
 
     def close(self) -> None:
+        self._stop.set()
+        if self._monitor is not None:
+            self._monitor.join(timeout=5)
         if self.engine is not None:
             self.engine.close()
         self.index.close()

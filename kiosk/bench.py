@@ -115,6 +115,38 @@ def bench_turns(kiosk) -> dict[str, Any]:
             for k, v in sorted(by_source.items())}
 
 
+def bench_tiers(kiosk) -> dict[str, Any]:
+    """RSS per tier, time to switch tiers, and answer latency in the minimal tier (no model loaded)."""
+    import gc
+
+    import psutil
+
+    proc = psutil.Process()
+    questions = bench_questions(kiosk.index)
+    out: dict[str, Any] = {}
+    gc.collect()
+    out["rss_mb_full"] = round(proc.memory_info().rss / 2**20, 1)
+    t = time.perf_counter()
+    kiosk.force_tier("minimal", "benchmark")
+    out["switch_full_to_minimal_ms"] = round((time.perf_counter() - t) * 1000, 1)
+    gc.collect()
+    out["rss_mb_minimal"] = round(proc.memory_info().rss / 2**20, 1)
+    lat = []
+    for q in questions * 3:
+        t = time.perf_counter()
+        kiosk.ask(q)
+        lat.append((time.perf_counter() - t) * 1000)
+    out["minimal_answer_ms_p50"] = round(pct(lat, 50), 2)
+    out["minimal_answer_ms_p95"] = round(pct(lat, 95), 2)
+    out["target_minimal_answer_ms_p50"] = 20
+    t = time.perf_counter()
+    kiosk.force_tier("full", "benchmark")
+    out["switch_minimal_to_full_ms"] = round((time.perf_counter() - t) * 1000, 1)
+    out["rss_mb_full_again"] = round(proc.memory_info().rss / 2**20, 1)
+    kiosk.reset_session()
+    return out
+
+
 def _wer(ref: str, hyp: str) -> tuple[int, int]:
     import re
 
@@ -219,6 +251,8 @@ def run_bench(config: Config, rounds: int = 2, max_tokens: int = 48, speech: boo
             report["llm"] = {"skipped": "no model loaded", "warnings": kiosk.startup.warnings}
         report["turns"] = bench_turns(kiosk)
         kiosk.reset_session()
+        if kiosk.engine is not None:
+            report["tiers"] = bench_tiers(kiosk)
         if speech:
             from kiosk.speech.setup import pack_bias
 
@@ -248,6 +282,12 @@ def format_report(r: dict[str, Any]) -> str:
         lines.append(f"LLM skipped: {llm['skipped']}")
     for k, v in r["turns"].items():
         lines.append(f"turn {k:22} n={v['n']:3}  p50 {v['p50_ms']:8.2f} ms  p95 {v['p95_ms']:8.2f} ms")
+    tiers = r.get("tiers")
+    if tiers:
+        lines.append(f"tiers: RSS full {tiers['rss_mb_full']} MB, minimal {tiers['rss_mb_minimal']} MB; switch "
+                     f"full->minimal {tiers['switch_full_to_minimal_ms']} ms, minimal->full "
+                     f"{tiers['switch_minimal_to_full_ms']} ms; minimal-tier answer p50 "
+                     f"{tiers['minimal_answer_ms_p50']} ms p95 {tiers['minimal_answer_ms_p95']} ms (target <= 20 ms)")
     sp = r.get("speech")
     if sp and "skipped" not in sp:
         lines.append(f"speech: {sp['utterances']} espeak utterances, mean {sp['mean_duration_s']} s; "

@@ -100,6 +100,7 @@ def cmd_chat(args) -> int:
 
     print("Starting the kiosk...", file=sys.stderr)
     kiosk = Kiosk(_config(args))
+    kiosk.start_monitor()
     for w in kiosk.startup.warnings:
         print(f"  note: {w['message']} [{w['code']}]", file=sys.stderr)
     venue = kiosk.venue or "the kiosk"
@@ -145,9 +146,24 @@ def cmd_status(args) -> int:
     from kiosk.store.db import connect
     from kiosk.store.turns import TurnStore
 
+    from kiosk.domain.governor import Thresholds, assess
+    from kiosk.resources.probes import make_probe
+
     cfg = _config(args)
+    rc = cfg.resources
+    probe = make_probe(rc.emulate, cfg.data_path)
+    readings = probe.read()
+    tier, reason = assess(readings, Thresholds(
+        rc.mem_reduced_mb, rc.mem_minimal_mb, rc.cpu_reduced, rc.temp_reduced_c, rc.temp_minimal_c,
+        rc.battery_reduced_pct, rc.battery_minimal_pct, rc.disk_minimal_mb, rc.margin, rc.recover_s))
+    if not cfg.llm.enabled:
+        tier, reason = "minimal", "the local model is disabled"
     report = status_report(cfg, KnowledgeIndex(cfg.knowledge_db_path), TurnStore(connect(cfg.db_path)),
-                           None, Startup(), "full" if cfg.llm.enabled else "minimal")
+                           None, Startup(), tier)
+    if not report["model"].get("present", False) and tier != "minimal":
+        tier, reason = "minimal", "no usable model"
+        report["tier"] = tier
+    report["resources"] = {"readings": readings.public(), "simulated": probe.simulated, "reason": reason}
     if args.json:
         _emit(report)
     else:
@@ -155,6 +171,8 @@ def cmd_status(args) -> int:
         print(f"model:  {m.get('name', m['configured'])} "
               f"({'present' if m['present'] else 'MISSING: ' + m['error']['message']})")
         print(f"pack:   {p['title'] or '(none)'} v{p['version'] or '-'}, {p['entries']} entries")
+        res = report["resources"]
+        print(f"tier:   {report['tier']} ({res['reason']}){' [SIMULATED readings]' if res['simulated'] else ''}")
         for kind, c in report["outbox"].items():
             print(f"outbox: {kind:13} pending {c['pending']:5}  sent {c['sent']:5}  dead {c['dead']:5}")
     return 0

@@ -72,6 +72,10 @@ class TurnConfig:
     direct_margin: float = doc("How far the best entry must lead the second for a direct answer.", 0.12)
     grounding_check: bool = doc("Reject LLM answers with numbers or names absent from the retrieved text.",
                                 True)
+    generation_budget_s: float = doc("Watchdog: a generation running longer is stopped and the turn is "
+                                     "answered from the pack.", 4.0)
+    breaker_failures: int = doc("Model failures or timeouts in a row that open the circuit breaker.", 3)
+    breaker_cooldown_s: float = doc("How long the open breaker keeps the model out of turns.", 30.0)
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,24 @@ class SpeechConfig:
 
 
 @dataclass(frozen=True)
+class ResourcesConfig:
+    probe_interval_s: float = doc("How often resources are probed.", 5.0)
+    emulate: str = doc("Simulated readings: a JSON file path or inline JSON (also $KIOSK_RESOURCES_EMULATE); "
+                       "status then says 'simulated'.", "")
+    mem_reduced_mb: float = doc("Available memory below which the tier drops to reduced.", 600.0)
+    mem_minimal_mb: float = doc("Available memory below which the model is unloaded (minimal).", 300.0)
+    cpu_reduced: float = doc("Load average per core at or above which the tier drops to reduced.", 1.5)
+    temp_reduced_c: float = doc("CPU temperature for reduced.", 80.0)
+    temp_minimal_c: float = doc("CPU temperature for minimal.", 90.0)
+    battery_reduced_pct: float = doc("Battery level (on battery) for reduced.", 30.0)
+    battery_minimal_pct: float = doc("Battery level (on battery) for minimal.", 10.0)
+    disk_minimal_mb: float = doc("Free disk in the data dir below which the tier is minimal.", 200.0)
+    margin: float = doc("Headroom beyond a threshold required before stepping back up (fraction).", 0.15)
+    recover_s: float = doc("How long readings must stay good before stepping back up.", 60.0)
+    health_interval_s: float = doc("How often a health snapshot is queued for sync.", 300.0)
+
+
+@dataclass(frozen=True)
 class SessionConfig:
     idle_reset_s: float = doc("Seconds without interaction after which a visitor's session is wiped.", 45.0)
 
@@ -110,6 +132,8 @@ class Config:
     session: SessionConfig = doc("Visitor sessions.", default_factory=SessionConfig,
                                  default=dataclasses.MISSING)
     speech: SpeechConfig = doc("Speech recognition.", default_factory=SpeechConfig, default=dataclasses.MISSING)
+    resources: ResourcesConfig = doc("Resource governor.", default_factory=ResourcesConfig,
+                                     default=dataclasses.MISSING)
     source: str = doc("The file this configuration was read from (informational).", "")
 
     @property
@@ -131,7 +155,8 @@ class Config:
 
 
 _SECTION_TYPES = {"device": DeviceConfig, "llm": LLMConfig, "knowledge": KnowledgeConfig,
-                  "turn": TurnConfig, "session": SessionConfig, "speech": SpeechConfig}
+                  "turn": TurnConfig, "session": SessionConfig, "speech": SpeechConfig,
+                  "resources": ResourcesConfig}
 
 
 def default_config_path() -> Path:

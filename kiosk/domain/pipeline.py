@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import math
+import queue
 import re
-from typing import Sequence
+import threading
+from typing import Iterator, Sequence
 
 from kiosk.config import TurnConfig
 from kiosk.domain.answer_type import can_answer, expected_type
+from kiosk.domain.breaker import CircuitBreaker
 from kiosk.domain.grounding import GroundingGate
 from kiosk.domain.heuristics import DONT_KNOW, best_sentences
-from kiosk.domain.models import Answer, Hit
+from kiosk.domain.models import Answer, Hit, Piece
 from kiosk.domain.ports import Clock, KnowledgeIndex, LanguageModel, TextSink, TurnLog
 from kiosk.domain.retrieval import TermStats, score
 from kiosk.domain.text import content_terms, validate_question
@@ -39,6 +42,7 @@ class TurnPipeline:
         self.index, self.llm, self.log, self.clock = index, llm, log, clock
         self.config, self.top_k, self.max_tokens, self.venue = config, top_k, max_tokens, venue
         self._stats: tuple[str, TermStats] | None = None
+        self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_cooldown_s)
 
     def stats(self) -> TermStats:
         version = self.index.version()
@@ -62,7 +66,7 @@ class TurnPipeline:
         hits = self.retrieve(question)
         best = hits[0].coverage if hits else 0.0
         second = hits[1].coverage if len(hits) > 1 else 0.0
-        use_llm = self.llm is not None and tier in ("full", "reduced")
+        use_llm = self.llm is not None and tier in ("full", "reduced") and self.breaker.allow(start)
 
         if best < self.config.escalate_threshold:
             ans = self._escalate(question, hits, best, tier, "not covered by the knowledge pack")
@@ -100,10 +104,14 @@ class TurnPipeline:
         logprobs: list[float] = []
         text = ""
         ttft = 0.0
+        timed_out = False
         try:
-            stream = self.llm.generate(question, context, max_tokens)
-            with contextlib.closing(stream) if hasattr(stream, "close") else contextlib.nullcontext():
+            stream = self._watched(self.llm.generate(question, context, max_tokens), start)
+            with contextlib.closing(stream):
                 for piece in stream:
+                    if piece is None:
+                        timed_out = True
+                        break
                     logprobs.append(piece.logprob)
                     text += piece.text
                     out = gate.feed(piece.text) if gate else piece.text
@@ -118,7 +126,14 @@ class TurnPipeline:
                     ttft = ttft or (self.clock.monotonic() - start) * 1000
                     sink.token(tail)
         except KioskError as exc:
+            self.breaker.failure(self.clock.monotonic())
             return self._fallback(question, hits, best, tier, sink, ttft, f"model failed: {exc.code}")
+        if timed_out:
+            self.breaker.failure(self.clock.monotonic())
+            return self._fallback(question, hits, best, tier, sink, ttft,
+                                  f"generation exceeded its {self.config.generation_budget_s:g} s budget",
+                                  len(logprobs))
+        self.breaker.success()
         ids = [e.id for e in context]
         if gate and gate.violation:
             return self._fallback(question, hits, best, tier, sink, ttft, f"ungrounded: {gate.violation}",
@@ -134,6 +149,42 @@ class TurnPipeline:
         token_conf = math.exp(sum(logprobs) / len(logprobs)) if logprobs else 0.0
         return Answer(question, text, "llm", tier, False, 0.5 * best + 0.5 * token_conf, ids, ttft_ms=ttft,
                       tokens_in=self.llm.last_prompt_tokens(), tokens_out=len(logprobs), model=self.llm.name)
+
+    def _watched(self, stream: Iterator[Piece], start: float) -> Iterator[Piece | None]:
+        """Pieces from a worker thread; ``None`` once the turn's generation budget is spent (the worker is
+        told to stop at its next token; a model stuck inside one token is left to finish on its own)."""
+        q: queue.Queue = queue.Queue()
+        stop = threading.Event()
+        done = object()
+
+        def work() -> None:
+            try:
+                with contextlib.closing(stream) if hasattr(stream, "close") else contextlib.nullcontext():
+                    for piece in stream:
+                        q.put(piece)
+                        if stop.is_set():
+                            break
+                q.put(done)
+            except BaseException as exc:  # handed to the caller's thread
+                q.put(exc)
+
+        threading.Thread(target=work, name="generation", daemon=True).start()
+        budget = self.config.generation_budget_s
+        try:
+            while True:
+                remaining = budget - (self.clock.monotonic() - start)
+                try:
+                    item = q.get(timeout=max(0.0, remaining))
+                except queue.Empty:
+                    yield None
+                    return
+                if item is done:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
 
     def _fallback(self, question: str, hits: Sequence[Hit], best: float, tier: str, sink: TextSink,
                   ttft: float, why: str, tokens_out: int = 0) -> Answer:

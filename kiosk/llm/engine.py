@@ -237,6 +237,14 @@ class LlamaEngine:
         with self._lock:
             self.llm.n_tokens = min(self.llm.n_tokens, len(self.system_tokens))
 
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.llm.close()
+    def close(self, timeout_s: float = 10.0) -> bool:
+        """Free the model once no generation is using it; a generation stuck beyond ``timeout_s`` keeps it
+        (leaking memory is better than freeing it under a running thread). Returns whether it was freed."""
+        if not self._lock.acquire(timeout=timeout_s):
+            return False
+        try:
+            with contextlib.suppress(Exception):
+                self.llm.close()
+            return True
+        finally:
+            self._lock.release()
