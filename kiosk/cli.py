@@ -299,10 +299,21 @@ def cmd_listen(args) -> int:
     try:
         if not mic.wait_ready():
             return _fail(KioskError("mic_unavailable", "the microphone delivers no audio"), args.json)
+        import threading
+
+        tapped = threading.Event()
+        if sys.stdin.isatty():  # Enter = the touchscreen's tap-to-stop
+            def wait_for_enter() -> None:
+                while sys.stdin.readline():
+                    tapped.set()
+
+            threading.Thread(target=wait_for_enter, daemon=True).start()
         while True:
-            print("listening... (speak now; Ctrl-C to stop)", file=sys.stderr, flush=True)
+            tapped.clear()
+            print("listening... (speak now; Enter stops, Ctrl-C quits)", file=sys.stderr, flush=True)
             on_partial = None if args.json else (lambda t: print(f"\r  … {t}", end="", file=sys.stderr))
-            tr = transcribe_blocks(mic.blocks(), rec, final, on_partial=on_partial, endpoint=vad)
+            tr = transcribe_blocks(mic.blocks(), rec, final, on_partial=on_partial, endpoint=vad,
+                                   should_stop=tapped.is_set)
             if tr.text:
                 ans = kiosk.ask(tr.text)
                 if args.json:

@@ -69,3 +69,26 @@ def test_no_microphone_is_a_clear_state_not_a_crash(tmp_path):
     assert p.returncode == 6
     assert json.loads(p.stdout)["error"]["code"] in ("mic_unavailable", "mic_lost")
     assert "Traceback" not in p.stderr
+
+
+def test_a_microphone_that_disappears_mid_utterance_is_reported(tmp_path_factory, tmp_path):
+    run = tmp_path_factory.mktemp("pulse2")
+    env = {**os.environ, "PULSE_RUNTIME_PATH": str(run), "HOME": str(run)}
+    subprocess.run(["pulseaudio", "-D", "-n", "--exit-idle-time=-1", "--use-pid-file=yes",
+                    "--load=module-native-protocol-unix",
+                    "--load=module-null-sink sink_name=vmic rate=16000 channels=1"], env=env, check=True)
+    for _ in range(50):
+        if subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0:
+            break
+        time.sleep(0.1)
+    subprocess.run(["pactl", "set-default-source", "vmic.monitor"], env=env, check=True)
+    wav = say("Where can I park my car near the museum entrance please", tmp_path / "q.wav", speed=90)
+    p = start_listen(env)
+    player = subprocess.Popen(["paplay", "--device=vmic", str(wav)], env=env)
+    time.sleep(1.5)  # mid-utterance
+    os.kill(int((run / "pid").read_text().split()[0]), signal.SIGKILL)
+    player.wait(timeout=30)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 6, (out, err)
+    assert json.loads(out.splitlines()[-1])["error"]["code"] == "mic_lost"
+    assert "Traceback" not in err

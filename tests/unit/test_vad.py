@@ -40,3 +40,35 @@ def test_noise_floor_adapts_to_a_noisy_room():
     assert run(ep, [0.02] * 40) == "waiting"  # steady fan noise
     assert run(ep, [0.03] * 5) == "waiting"   # a little louder than the room is still the room
     assert run(ep, [0.2] * 5) == "speaking"
+
+
+def test_transcription_stops_on_tap_before_the_audio_ends():
+    import numpy as np
+
+    from kiosk.speech.listen import transcribe_blocks
+
+    class Rec:
+        name = "fake"
+
+        def stream(self):
+            class S:
+                n = 0
+
+                def accept(self, samples):
+                    self.n += len(samples)
+
+                def final(self):
+                    return f"{self.n} samples"
+
+            return S()
+
+    loud = [np.full(1600, 0.001, np.float32)] * 5 + [np.full(1600, 0.3, np.float32)] * 100
+    fed = []
+
+    def blocks():
+        for b in loud:
+            fed.append(1)
+            yield b
+
+    tr = transcribe_blocks(blocks(), Rec(), endpoint=VadConfig(), should_stop=lambda: len(fed) > 20)
+    assert tr.end_reason == "tap" and len(fed) < len(loud)
