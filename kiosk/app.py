@@ -19,6 +19,7 @@ from kiosk.errors import KioskError, ModelError
 from kiosk.knowledge.index import KnowledgeIndex
 from kiosk.store.db import connect
 from kiosk.store.health import recent_latencies, record_health
+from kiosk.store.outbox import Outbox
 from kiosk.store.turns import TurnStore
 
 log = logging.getLogger("kiosk")
@@ -242,7 +243,7 @@ def status_report(config: Config, index: KnowledgeIndex, store: TurnStore, engin
         "pack": {"title": meta.get("title", ""), "version": meta.get("version", ""),
                  "entries": int(meta.get("entries", 0)), "path": meta.get("path", ""),
                  "configured": config.knowledge.pack},
-        "outbox": store.outbox_counts(),
+        "outbox": Outbox(store.db).report(),
         "data_dir": str(config.data_path),
         "warnings": startup.warnings,
     }

@@ -174,7 +174,12 @@ def cmd_status(args) -> int:
         res = report["resources"]
         print(f"tier:   {report['tier']} ({res['reason']}){' [SIMULATED readings]' if res['simulated'] else ''}")
         for kind, c in report["outbox"].items():
+            if kind == "last_success":
+                print(f"sync:   last success {c or 'never'}")
+                continue
             print(f"outbox: {kind:13} pending {c['pending']:5}  sent {c['sent']:5}  dead {c['dead']:5}")
+            for d in c["dead_letters"]:
+                print(f"        dead letter {d['id']}: {d['reason']}")
     return 0
 
 
@@ -333,6 +338,28 @@ def cmd_listen(args) -> int:
         kiosk.close()
 
 
+def cmd_sync(args) -> int:
+    from kiosk.store.db import connect
+    from kiosk.store.outbox import Outbox
+    from kiosk.sync.worker import SyncWorker, settings_from_config
+
+    cfg = _config(args)
+    db = connect(cfg.db_path)
+    worker = SyncWorker(db, settings_from_config(cfg))
+    try:
+        r = worker.run_once()
+    finally:
+        worker.stop()
+    out = {"sent": r.sent, "retry": r.retry, "dead": r.dead, "skipped": r.skipped, "outbox": Outbox(db).report()}
+    if args.json:
+        _emit(out)
+    else:
+        print(f"sent {r.sent or 0}, to retry {r.retry or 0}, dead {r.dead or 0}")
+        for s in r.skipped:
+            print(f"  {s}")
+    return 0
+
+
 def cmd_knowledge(args) -> int:
     from kiosk.knowledge.index import KnowledgeIndex
 
@@ -421,6 +448,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file")
     sp.add_argument("--engine", choices=["auto", "vosk", "whisper"], default=None)
     sp.add_argument("--realtime", action="store_true", help="feed the audio at real-time pace")
+    sp = add("sync", cmd_sync, "deliver the outbox (meters, health events, escalations) now")
+    sp.add_argument("--once", action="store_true", help="one pass, then exit (the default)")
     sp = add("listen", cmd_listen, "microphone -> transcript -> answer, one turn per utterance")
     sp.add_argument("--once", action="store_true", help="stop after one utterance")
     sp = add("knowledge", cmd_knowledge, "manage the knowledge pack", json_flag=False)

@@ -116,6 +116,30 @@ class ResourcesConfig:
 
 
 @dataclass(frozen=True)
+class CloudConfig:
+    base_url: str = doc("OpenAI-compatible endpoint for escalations (POST {base_url}/chat/completions); "
+                        "empty = escalations wait in the outbox.", "")
+    model: str = doc("Model name sent to the cloud endpoint.", "")
+    api_key_env: str = doc("Environment variable holding the cloud API key.", "KIOSK_CLOUD_API_KEY")
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    url: str = doc("Endpoint receiving usage meters and health events as CloudEvents batches; empty = wait.",
+                   "")
+    token_env: str = doc("Environment variable holding the ingest bearer token.", "KIOSK_INGEST_TOKEN")
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    interval_s: float = doc("Seconds between background sync passes.", 30.0)
+    batch_size: int = doc("Most events per CloudEvents batch.", 100)
+    timeout_s: float = doc("HTTP timeout per request.", 10.0)
+    backoff_base_s: float = doc("First retry delay scale (exponential, full jitter).", 2.0)
+    backoff_cap_s: float = doc("Longest retry delay.", 300.0)
+
+
+@dataclass(frozen=True)
 class SessionConfig:
     idle_reset_s: float = doc("Seconds without interaction after which a visitor's session is wiped.", 45.0)
 
@@ -134,6 +158,9 @@ class Config:
     speech: SpeechConfig = doc("Speech recognition.", default_factory=SpeechConfig, default=dataclasses.MISSING)
     resources: ResourcesConfig = doc("Resource governor.", default_factory=ResourcesConfig,
                                      default=dataclasses.MISSING)
+    cloud: CloudConfig = doc("Cloud model for escalations.", default_factory=CloudConfig, default=dataclasses.MISSING)
+    ingest: IngestConfig = doc("Meter and health ingest.", default_factory=IngestConfig, default=dataclasses.MISSING)
+    sync: SyncConfig = doc("Outbox delivery.", default_factory=SyncConfig, default=dataclasses.MISSING)
     source: str = doc("The file this configuration was read from (informational).", "")
 
     @property
@@ -156,7 +183,8 @@ class Config:
 
 _SECTION_TYPES = {"device": DeviceConfig, "llm": LLMConfig, "knowledge": KnowledgeConfig,
                   "turn": TurnConfig, "session": SessionConfig, "speech": SpeechConfig,
-                  "resources": ResourcesConfig}
+                  "resources": ResourcesConfig, "cloud": CloudConfig, "ingest": IngestConfig,
+                  "sync": SyncConfig}
 
 
 def default_config_path() -> Path:
@@ -235,7 +263,8 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
         if not key.startswith("KIOSK_") or key in {"KIOSK_CONFIG", "KIOSK_DATA_DIR"}:
             continue
         section, _, name = key[len("KIOSK_"):].lower().partition("_")
-        if section in _SECTION_TYPES and name:
+        # Only names of real settings: secrets such as $KIOSK_CLOUD_API_KEY share the prefix.
+        if section in _SECTION_TYPES and name in {f.name for f in dataclasses.fields(_SECTION_TYPES[section])}:
             sections[section][name] = value
     if env.get("KIOSK_DATA_DIR"):
         data_dir = env["KIOSK_DATA_DIR"]

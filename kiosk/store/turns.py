@@ -54,10 +54,7 @@ class TurnStore:
         return list(self.db.query("SELECT * FROM session_turns WHERE session_id = ? ORDER BY seq", [session_id]))
 
     def outbox_counts(self) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
-        for kind in KINDS:
-            counts = {"pending": 0, "sent": 0, "dead": 0}
-            for status, n in self.db.conn.execute(f"SELECT status, COUNT(*) FROM {kind} GROUP BY status"):
-                counts[status] = n
-            out[kind] = counts
-        return out
+        from kiosk.store.outbox import Outbox
+
+        report = Outbox(self.db).report()
+        return {k: {s: report[k][s] for s in ("pending", "sent", "dead")} for k in KINDS}

@@ -47,3 +47,9 @@ def test_missing_named_file_is_an_error(tmp_path):
 def test_paths_derive_from_data_dir():
     c = Config(data_dir="/d")
     assert str(c.db_path) == "/d/kiosk.db" and str(c.knowledge_db_path) == "/d/knowledge.db"
+
+
+def test_secret_env_vars_with_the_prefix_are_not_settings():
+    c = load_config(None, env={"KIOSK_CLOUD_API_KEY": "sk-secret", "KIOSK_INGEST_TOKEN": "t",
+                               "KIOSK_CLOUD_BASE_URL": "http://127.0.0.1:1/v1"})
+    assert c.cloud.base_url == "http://127.0.0.1:1/v1" and "sk-secret" not in str(c)

@@ -1,0 +1,213 @@
+"""The sync worker: flush the outbox to the ingest endpoint (CloudEvents batches) and escalations to the
+cloud model, at least once, with ids fixed at enqueue time so a de-duplicating receiver counts each once."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+import httpx
+
+from kiosk.domain.redact import RedactionError, redact
+from kiosk.errors import KioskError
+from kiosk.store.health import record_health
+from kiosk.store.outbox import Outbox
+from kiosk.sync.policy import Backoff, Outcome, classify
+
+log = logging.getLogger("kiosk.sync")
+CE_BATCH = "application/cloudevents-batch+json"
+METER_FIELDS = ("session_id", "source", "model", "tier", "tokens_in", "tokens_out", "latency_ms", "ttft_ms",
+                "escalated")
+
+
+@dataclass
+class SyncSettings:
+    device_id: str
+    ingest_url: str = ""
+    ingest_token: str = ""
+    cloud_base_url: str = ""
+    cloud_model: str = ""
+    cloud_api_key: str = ""
+    batch_size: int = 100
+    timeout_s: float = 10.0
+    backoff_base_s: float = 2.0
+    backoff_cap_s: float = 300.0
+
+
+@dataclass
+class SyncReport:
+    sent: dict[str, int] = field(default_factory=dict)
+    retry: dict[str, int] = field(default_factory=dict)
+    dead: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+    def add(self, outcome: str, kind: str, n: int) -> None:
+        bucket = getattr(self, outcome)
+        bucket[kind] = bucket.get(kind, 0) + n
+
+
+def meter_event(row: dict, device_id: str) -> dict:
+    data = {k: row[k] for k in METER_FIELDS}
+    data["escalated"] = bool(data["escalated"])
+    data["session_id"] = ""  # the visitor's session is not needed for billing
+    return {"specversion": "1.0", "id": row["id"], "source": device_id, "type": "kiosk.usage.meter.v1",
+            "time": row["time"], "datacontenttype": "application/json", "data": data}
+
+
+def health_event(row: dict, device_id: str) -> dict:
+    return {"specversion": "1.0", "id": row["id"], "source": device_id, "type": f"kiosk.health.{row['type']}",
+            "time": row["time"], "datacontenttype": "application/json", "data": json.loads(row["data"])}
+
+
+class SyncWorker:
+    def __init__(self, db, settings: SyncSettings, transport: httpx.BaseTransport | None = None,
+                 on_answer: Callable[[dict], None] | None = None) -> None:
+        self.db = db
+        self.outbox = Outbox(db)
+        self.s = settings
+        self.backoff = Backoff(settings.backoff_base_s, settings.backoff_cap_s)
+        self.http = httpx.Client(transport=transport, timeout=settings.timeout_s)
+        self.on_answer = on_answer
+        self.outage_started: str | None = None
+        self._stop = threading.Event()
+
+    # -- one pass -------------------------------------------------------------------------------------------
+    def run_once(self) -> SyncReport:
+        report = SyncReport()
+        if self.s.ingest_url:
+            for kind, build in (("meters", meter_event), ("health_events", health_event)):
+                while True:
+                    rows = self.outbox.due(kind, self.s.batch_size)
+                    if not rows:
+                        break
+                    outcome = self._post_batch([build(r, self.s.device_id) for r in rows])
+                    self._settle(kind, [r["id"] for r in rows], outcome, report)
+                    if outcome.action != "sent":
+                        break
+        else:
+            report.skipped.append("ingest: no [ingest] url configured; meters and health events wait")
+        if self.s.cloud_base_url:
+            for row in self.outbox.due("escalations", self.s.batch_size):
+                self._escalate(row, report)
+        else:
+            report.skipped.append("cloud: no [cloud] base_url configured; escalations wait")
+        return report
+
+    def _post_batch(self, events: list[dict]) -> Outcome:
+        headers = {"Content-Type": CE_BATCH}
+        if self.s.ingest_token:
+            headers["Authorization"] = f"Bearer {self.s.ingest_token}"
+        try:
+            r = self.http.post(self.s.ingest_url, content=json.dumps(events), headers=headers)
+        except httpx.HTTPError as exc:
+            return classify(None, error=f"{type(exc).__name__}: {exc}")
+        return classify(r.status_code, r.headers.get("Retry-After"), r.text[:200])
+
+    def _escalate(self, row: dict, report: SyncReport) -> None:
+        try:
+            question, found = redact(row["question"])
+            context = json.loads(row["context"] or "{}")
+        except RedactionError as exc:  # fail closed: nothing leaves, the item waits with the reason
+            self.outbox.mark_retry("escalations", [row["id"]], self.backoff.cap_s, exc.message)
+            report.add("retry", "escalations", 1)
+            return
+        body = {"model": self.s.cloud_model or "default", "max_tokens": 120, "temperature": 0,
+                "messages": [
+                    {"role": "system", "content": "A visitor at a venue kiosk asked a question the kiosk could "
+                     "not answer. Answer briefly and helpfully; say so if you do not know."},
+                    {"role": "user", "content": question}],
+                "metadata": {"kiosk_entry_ids": context.get("entry_ids", [])}}
+        headers = {"Idempotency-Key": row["id"]}
+        if self.s.cloud_api_key:
+            headers["Authorization"] = f"Bearer {self.s.cloud_api_key}"
+        answer = ""
+        try:
+            r = self.http.post(self.s.cloud_base_url.rstrip("/") + "/chat/completions", json=body, headers=headers)
+            outcome = classify(r.status_code, r.headers.get("Retry-After"), r.text[:200])
+            if outcome.action == "sent":
+                answer = r.json()["choices"][0]["message"]["content"].strip()
+        except httpx.HTTPError as exc:
+            outcome = classify(None, error=f"{type(exc).__name__}: {exc}")
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            outcome = Outcome("retry", f"unreadable cloud answer: {exc}")
+        extra = {"answer": answer, "answered_at": None} if outcome.action == "sent" else None
+        if extra:
+            from kiosk.store.db import utcnow
+
+            extra["answered_at"] = utcnow()
+        self._settle("escalations", [row["id"]], outcome, report, extra)
+        if outcome.action == "sent" and self.on_answer:
+            self.on_answer({"id": row["id"], "session_id": row["session_id"], "question": row["question"],
+                            "answer": answer})
+
+    def _settle(self, kind: str, ids: list[str], outcome: Outcome, report: SyncReport,
+                extra: dict | None = None) -> None:
+        if outcome.action == "sent":
+            self.outbox.mark_sent(kind, ids, extra)
+            self._online()
+        elif outcome.action == "dead":
+            self.outbox.mark_dead(kind, ids, outcome.reason)
+        else:
+            attempt = self.outbox.attempts(kind, ids) + 1
+            self.outbox.mark_retry(kind, ids, self.backoff.delay(attempt, outcome.retry_after_s), outcome.reason)
+            if outcome.reason.startswith(("ConnectError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError")):
+                self._offline()
+        report.add(outcome.action, kind, len(ids))
+
+    # -- outages --------------------------------------------------------------------------------------------
+    def _offline(self) -> None:
+        if self.outage_started is None:
+            from kiosk.store.db import utcnow
+
+            self.outage_started = utcnow()
+
+    def _online(self) -> None:
+        if self.outage_started is not None:
+            from kiosk.store.db import utcnow
+
+            started, self.outage_started = self.outage_started, None
+            try:
+                record_health(self.db, "outage", {"start": started, "end": utcnow()})
+            except KioskError as exc:
+                log.warning("outage window not recorded: %s", exc.message)
+
+    # -- background -----------------------------------------------------------------------------------------
+    def start(self, interval_s: float) -> threading.Thread:
+        def loop() -> None:
+            while not self._stop.wait(interval_s):
+                try:
+                    self.run_once()
+                except KioskError as exc:
+                    log.warning("sync pass failed: %s", exc.message)
+
+        t = threading.Thread(target=loop, name="sync", daemon=True)
+        t.start()
+        return t
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.http.close()
+
+
+def settings_from_config(config) -> SyncSettings:
+    return SyncSettings(
+        device_id=config.device.id or _machine_id(), ingest_url=config.ingest.url,
+        ingest_token=os.environ.get(config.ingest.token_env, "") if config.ingest.token_env else "",
+        cloud_base_url=config.cloud.base_url, cloud_model=config.cloud.model,
+        cloud_api_key=os.environ.get(config.cloud.api_key_env, "") if config.cloud.api_key_env else "",
+        batch_size=config.sync.batch_size, timeout_s=config.sync.timeout_s,
+        backoff_base_s=config.sync.backoff_base_s, backoff_cap_s=config.sync.backoff_cap_s)
+
+
+def _machine_id() -> str:
+    try:
+        with open("/etc/machine-id") as f:
+            return "kiosk-" + f.read().strip()[:12]
+    except OSError:
+        import socket
+
+        return "kiosk-" + socket.gethostname()
