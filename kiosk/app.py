@@ -18,7 +18,7 @@ from kiosk.domain.ports import TextSink
 from kiosk.errors import KioskError, ModelError
 from kiosk.knowledge.index import KnowledgeIndex
 from kiosk.store.db import connect
-from kiosk.store.health import recent_latencies, record_health
+from kiosk.store.health import recent_latencies, record_health, record_sketch
 from kiosk.store.outbox import Outbox
 from kiosk.store.turns import TurnStore
 
@@ -60,6 +60,7 @@ class Kiosk:
         self.governor = Governor(Thresholds(
             rc.mem_reduced_mb, rc.mem_minimal_mb, rc.cpu_reduced, rc.temp_reduced_c, rc.temp_minimal_c,
             rc.battery_reduced_pct, rc.battery_minimal_pct, rc.disk_minimal_mb, rc.margin, rc.recover_s),
+            tier="full" if load_model and config.llm.enabled else "minimal",
             floor="full" if load_model and config.llm.enabled else "minimal")
         self.readings: Readings = Readings()
         self._probe(apply=False)  # the first reading decides whether the model is loaded at all
@@ -73,6 +74,7 @@ class Kiosk:
                                      venue=self.venue)
         self.session_id = uuid.uuid4().hex
         self._monitor: threading.Thread | None = None
+        self.sync = None
         self._stop = threading.Event()
 
     # -- start-up ---------------------------------------------------------------------------------------
@@ -114,7 +116,7 @@ class Kiosk:
         return self.governor.tier
 
     # -- resources --------------------------------------------------------------------------------------
-    def _probe(self, apply: bool = True) -> TierChange | None:
+    def _probe(self, apply: bool = True, db=None) -> TierChange | None:
         try:
             self.readings = self.probe.read()
         except KioskError as exc:  # a broken emulation file must not stop the kiosk
@@ -124,7 +126,7 @@ class Kiosk:
         if change is not None:
             log.warning("tier %s -> %s: %s", change.old, change.new, change.reason)
             try:
-                record_health(self.db, "tier.changed", {"from": change.old, "to": change.new,
+                record_health(db or self.db, "tier.changed", {"from": change.old, "to": change.new,
                                                         "reason": change.reason, **self.readings.public()})
             except KioskError as exc:
                 self.startup.warn(exc)
@@ -132,9 +134,9 @@ class Kiosk:
                 self._apply_tier(change.new)
         return change
 
-    def tick(self) -> TierChange | None:
+    def tick(self, db=None) -> TierChange | None:
         """One probe interval: read resources, change tier if needed (load or free the model)."""
-        return self._probe()
+        return self._probe(db=db)
 
     def _apply_tier(self, tier: str) -> None:
         with self._engine_lock:
@@ -158,13 +160,14 @@ class Kiosk:
             self.governor.tier = "minimal"
         record_health(self.db, "tier.changed", {"from": old, "to": self.governor.tier, "reason": reason})
 
-    def health_snapshot(self) -> str:
+    def health_snapshot(self, db=None) -> str:
         import psutil
 
         from kiosk.bench import pct
 
-        lat = recent_latencies(self.db)
-        return record_health(self.db, "health.snapshot", {
+        db = db or self.db
+        lat = recent_latencies(db)
+        return record_health(db, "health.snapshot", {
             "tier": self.tier, "latency_ms_p50": round(pct(lat, 50), 1), "latency_ms_p95": round(pct(lat, 95), 1),
             "rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1), "breaker": self.pipeline.breaker.state,
             **self.readings.public()})
@@ -176,13 +179,14 @@ class Kiosk:
         rc = self.config.resources
 
         def loop() -> None:
+            db = connect(self.config.db_path)  # one SQLite connection per thread
             next_health = time.monotonic() + rc.health_interval_s
             while not self._stop.wait(rc.probe_interval_s):
-                self.tick()
+                self.tick(db)
                 if time.monotonic() >= next_health:
                     next_health += rc.health_interval_s
                     try:
-                        self.health_snapshot()
+                        self.health_snapshot(db)
                     except KioskError as exc:
                         log.warning("health snapshot not stored: %s", exc.message)
 
@@ -191,7 +195,34 @@ class Kiosk:
 
     def ask(self, question: str | bytes, sink: TextSink | None = None) -> Answer:
         with self._engine_lock:  # the model is not freed under a running turn
-            return self.pipeline.answer(question, sink, tier=self.tier, session_id=self.session_id)
+            try:
+                ans = self.pipeline.answer(question, sink, tier=self.tier, session_id=self.session_id)
+            except KioskError as exc:
+                self._sketch(exc.code, question, exc.message)
+                raise
+        if ans.note.startswith(("model failed", "generation exceeded", "ungrounded")):
+            self._sketch(ans.note.split(":")[0].replace(" ", "_"), question, ans.note)
+        return ans
+
+    def _sketch(self, code: str, question: str | bytes, detail: str) -> None:
+        try:
+            record_sketch(self.db, code, question, detail)
+        except KioskError as exc:  # a full disk must not turn a refused question into a crash
+            log.warning("sketch not stored: %s", exc.message)
+
+    # -- sync -------------------------------------------------------------------------------------------
+    def start_sync(self, on_answer=None):
+        """Deliver the outbox in the background; cloud answers for the open session go to ``on_answer``."""
+        from kiosk.sync.worker import SyncWorker, settings_from_config
+
+        def delivered(item: dict) -> None:
+            if item["session_id"] == self.session_id and on_answer is not None:
+                on_answer(item)  # otherwise it stays in the escalations table for the staff screen
+
+        # Its own connection: one SQLite connection per thread.
+        self.sync = SyncWorker(connect(self.config.db_path), settings_from_config(self.config), on_answer=delivered)
+        self.sync.start(self.config.sync.interval_s)
+        return self.sync
 
     def reset_session(self) -> int:
         """Wipe the visitor's transcript and conversation state; a new session id begins."""
@@ -210,6 +241,8 @@ class Kiosk:
 
     def close(self) -> None:
         self._stop.set()
+        if self.sync is not None:
+            self.sync.stop()
         if self._monitor is not None:
             self._monitor.join(timeout=5)
         if self.engine is not None:

@@ -101,6 +101,8 @@ def cmd_chat(args) -> int:
     print("Starting the kiosk...", file=sys.stderr)
     kiosk = Kiosk(_config(args))
     kiosk.start_monitor()
+    kiosk.start_sync(on_answer=lambda item: print(f"\n[Reply from our staff to '{item['question']}']: "
+                                                  f"{item['answer']}\n> ", end="", flush=True))
     for w in kiosk.startup.warnings:
         print(f"  note: {w['message']} [{w['code']}]", file=sys.stderr)
     venue = kiosk.venue or "the kiosk"

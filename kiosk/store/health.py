@@ -23,3 +23,24 @@ def record_health(db: sqlite_utils.Database, kind: str, data: dict) -> str:
 
 def recent_latencies(db: sqlite_utils.Database, limit: int = 200) -> list[float]:
     return [r[0] for r in db.conn.execute("SELECT latency_ms FROM meters ORDER BY time DESC LIMIT ?", (limit,))]
+
+
+def record_sketch(db: sqlite_utils.Database, code: str, raw: str | bytes, detail: str = "") -> None:
+    """A failed turn, reproducible offline without personal data: redacted text, a hash, the error code."""
+    import hashlib
+
+    from kiosk.domain.redact import RedactionError, redact
+
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape")
+    text = data[:2000].decode("utf-8", "replace").replace("\x00", "\\0")
+    try:
+        text = redact(text)[0]
+    except RedactionError:
+        text = "[unredactable]"
+
+    def tx(conn):
+        conn.execute("INSERT INTO turn_sketches VALUES (?,?,?,?,?,?,?)",
+                     (uuid.uuid4().hex, utcnow(), code, text[:500], hashlib.sha256(data).hexdigest(), len(data),
+                      detail[:300]))
+
+    write(db, tx)

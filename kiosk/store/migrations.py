@@ -79,4 +79,18 @@ def m002_health(db: sqlite_utils.Database) -> None:
     """)
 
 
-MIGRATIONS = [("001_initial", m001_initial), ("002_health", m002_health)]
+def m003_sketches(db: sqlite_utils.Database) -> None:
+    _ddl(db, """
+    CREATE TABLE turn_sketches (
+        id TEXT PRIMARY KEY,
+        time TEXT NOT NULL,
+        code TEXT NOT NULL,
+        text TEXT NOT NULL,
+        text_sha256 TEXT NOT NULL,
+        length INTEGER NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    )
+    """)
+
+
+MIGRATIONS = [("001_initial", m001_initial), ("002_health", m002_health), ("003_sketches", m003_sketches)]

@@ -183,6 +183,8 @@ class SyncWorker:
                     self.run_once()
                 except KioskError as exc:
                     log.warning("sync pass failed: %s", exc.message)
+                except Exception:  # the worker must outlive any one bad pass
+                    log.exception("sync pass failed")
 
         t = threading.Thread(target=loop, name="sync", daemon=True)
         t.start()

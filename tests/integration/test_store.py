@@ -19,7 +19,7 @@ def test_database_is_wal_with_full_sync_and_migrated(tmp_path):
     assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     names = [r[0] for r in db.conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
-    assert names == ["001_initial", "002_health"]
+    assert names == ["001_initial", "002_health", "003_sketches"]
     assert {"escalations", "meters", "session_turns", "state", "health_events"} <= set(db.table_names())
     assert migrate(db) == []  # idempotent
 

@@ -1,0 +1,92 @@
+"""Escalations answered by a real OpenAI-compatible server (llama_cpp.server on the embedded model)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from kiosk.app import Kiosk
+from kiosk.config import load_config
+
+pytestmark = pytest.mark.model
+
+
+def log_tail(f) -> str:
+    f.seek(0)
+    return f.read().decode(errors="replace")[-2000:]
+
+
+@pytest.fixture(scope="module")
+def cloud(model_path, tmp_path_factory):
+    log = open(tmp_path_factory.mktemp("cloud") / "server.log", "w+b")  # a pipe would fill up and block it
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host",
+                             "127.0.0.1", "--port", str(port), "--n_ctx", "1024", "--n_threads", "2"],
+                            stdout=subprocess.DEVNULL, stderr=log)
+    url = f"http://127.0.0.1:{port}/v1"
+    for _ in range(300):
+        try:
+            if httpx.get(url + "/models", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+        assert proc.poll() is None, log_tail(log)
+    else:
+        proc.kill()
+        raise AssertionError("llama_cpp.server did not start: " + log_tail(log))
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+def test_an_escalation_is_answered_by_the_cloud_and_reaches_the_open_session(tmp_path, cloud):
+    cfg = load_config(None, env={"KIOSK_DATA_DIR": str(tmp_path / "d"), "KIOSK_CONFIG": "",
+                                 "KIOSK_CLOUD_BASE_URL": cloud, "KIOSK_LLM_ENABLED": "0",
+                                 "KIOSK_SYNC_INTERVAL_S": "0.2"})
+    kiosk = Kiosk(cfg)
+    got = []
+    try:
+        kiosk.start_sync(on_answer=got.append)
+        a = kiosk.ask("Is there a swimming pool near the museum? Mail me at pool.canary@example.org")
+        assert a.escalated
+        deadline = time.monotonic() + 30
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert got, list(kiosk.db.query("SELECT status, last_error, attempts FROM escalations"))
+        assert got[0]["answer"].strip() and got[0]["session_id"] == kiosk.session_id
+        (row,) = list(kiosk.db.query("SELECT status, answer, attempts FROM escalations"))
+        assert row["status"] == "sent" and row["answer"] == got[0]["answer"] and row["attempts"] == 1
+        # a question escalated in a session that has since ended is kept for the staff screen only
+        kiosk.ask("Can I hire a boat from here?")
+        kiosk.reset_session()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and kiosk.store.outbox_counts()["escalations"]["pending"]:
+            time.sleep(0.2)
+        assert len(got) == 1 and kiosk.store.outbox_counts()["escalations"]["sent"] == 2
+    finally:
+        kiosk.close()
+
+
+def test_failed_turns_leave_redacted_sketches(tmp_path):
+    cfg = load_config(None, env={"KIOSK_DATA_DIR": str(tmp_path / "d"), "KIOSK_CONFIG": "",
+                                 "KIOSK_LLM_ENABLED": "0"})
+    kiosk = Kiosk(cfg)
+    try:
+        for bad in [b"\x00binary from card 4111 1111 1111 1111", "x" * 900 + " anna@example.org"]:
+            with pytest.raises(Exception):
+                kiosk.ask(bad)
+        rows = list(kiosk.db.query("SELECT * FROM turn_sketches ORDER BY time"))
+        assert [r["code"] for r in rows] == ["binary_input", "question_too_long"]
+        assert all("4111" not in r["text"] and "anna@" not in r["text"] and len(r["text_sha256"]) == 64
+                   for r in rows)
+        assert rows[1]["length"] == 917
+    finally:
+        kiosk.close()
