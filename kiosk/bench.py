@@ -147,6 +147,62 @@ def bench_tiers(kiosk) -> dict[str, Any]:
     return out
 
 
+def bench_sync(n: int = 1000) -> dict[str, Any]:
+    """Enqueue cost per meter (durable: WAL + synchronous=FULL; baseline: synchronous=OFF in the same run)
+    and sync throughput against a local CloudEvents receiver on 127.0.0.1."""
+    import json as _json
+    import tempfile
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from kiosk.domain.models import Answer
+    from kiosk.store.db import connect
+    from kiosk.store.turns import TurnStore
+    from kiosk.sync.worker import SyncSettings, SyncWorker
+
+    got = [0]
+
+    class Sink(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            got[0] += len(_json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    out: dict[str, Any] = {"meters": n}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for label, sync_mode in (("durable", "FULL"), ("baseline_sync_off", "OFF")):
+                db = connect(f"{tmp}/{label}.db")
+                db.conn.execute(f"PRAGMA synchronous={sync_mode}")
+                store = TurnStore(db)
+                a = Answer("q", "a", "heuristic", "full", False, 0.5, [], total_ms=1.0)
+                t = time.perf_counter()
+                for _ in range(n):
+                    store.record(a, "s")
+                out[f"enqueue_ms_per_meter_{label}"] = round((time.perf_counter() - t) * 1000 / n, 3)
+                if label == "durable":
+                    worker = SyncWorker(db, SyncSettings(device_id="bench", batch_size=100,
+                                                         ingest_url=f"http://127.0.0.1:{server.server_address[1]}/"))
+                    t = time.perf_counter()
+                    worker.run_once()
+                    out["sync_meters_per_s"] = round(got[0] / (time.perf_counter() - t), 1)
+                    worker.stop()
+                db.conn.close()
+        out["enqueue_ratio_durable_vs_off"] = round(
+            out["enqueue_ms_per_meter_durable"] / max(out["enqueue_ms_per_meter_baseline_sync_off"], 1e-6), 2)
+    finally:
+        server.shutdown()
+    return out
+
+
 def _wer(ref: str, hyp: str) -> tuple[int, int]:
     import re
 
@@ -253,6 +309,7 @@ def run_bench(config: Config, rounds: int = 2, max_tokens: int = 48, speech: boo
         kiosk.reset_session()
         if kiosk.engine is not None:
             report["tiers"] = bench_tiers(kiosk)
+        report["sync"] = bench_sync()
         if speech:
             from kiosk.speech.setup import pack_bias
 
@@ -288,6 +345,11 @@ def format_report(r: dict[str, Any]) -> str:
                      f"full->minimal {tiers['switch_full_to_minimal_ms']} ms, minimal->full "
                      f"{tiers['switch_minimal_to_full_ms']} ms; minimal-tier answer p50 "
                      f"{tiers['minimal_answer_ms_p50']} ms p95 {tiers['minimal_answer_ms_p95']} ms (target <= 20 ms)")
+    sy = r.get("sync")
+    if sy:
+        lines.append(f"sync: enqueue {sy['enqueue_ms_per_meter_durable']} ms/meter durable (synchronous=OFF "
+                     f"{sy['enqueue_ms_per_meter_baseline_sync_off']} ms, ratio {sy['enqueue_ratio_durable_vs_off']}); "
+                     f"delivery {sy['sync_meters_per_s']} meters/s to a local receiver")
     sp = r.get("speech")
     if sp and "skipped" not in sp:
         lines.append(f"speech: {sp['utterances']} espeak utterances, mean {sp['mean_duration_s']} s; "
