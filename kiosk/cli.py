@@ -362,6 +362,32 @@ def cmd_sync(args) -> int:
     return 0
 
 
+def cmd_say(args) -> int:
+    from kiosk.speech.audio import write_wav
+    from kiosk.speech.tts import EspeakTTS
+
+    cfg = _config(args)
+    text = " ".join(args.text).strip()
+    if not text:
+        return _fail(InputError("empty_text", "nothing to say"), args.json)
+    tts = EspeakTTS(cfg.tts.voice, cfg.tts.rate_wpm, cfg.tts.volume)
+    samples = tts.synthesize(text)
+    if args.out:
+        write_wav(args.out, samples, tts.sample_rate)
+    else:
+        try:
+            import sounddevice as sd
+
+            sd.play(samples, tts.sample_rate, blocking=True)
+        except Exception as exc:  # no output device: a state, not a crash
+            return _fail(KioskError("no_output_device", f"no audio output ({exc}); use --out FILE.wav"),
+                         args.json)
+    out = {"text": text, "out": args.out or "", "sample_rate": tts.sample_rate,
+           "duration_s": round(len(samples) / tts.sample_rate, 3), "voice": cfg.tts.voice}
+    _emit(out) if args.json else print(f"{out['duration_s']} s of speech" + (f" -> {args.out}" if args.out else ""))
+    return 0
+
+
 def cmd_knowledge(args) -> int:
     from kiosk.knowledge.index import KnowledgeIndex
 
@@ -450,6 +476,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file")
     sp.add_argument("--engine", choices=["auto", "vosk", "whisper"], default=None)
     sp.add_argument("--realtime", action="store_true", help="feed the audio at real-time pace")
+    sp = add("say", cmd_say, "speak TEXT (offline eSpeak NG), to the speaker or a WAV file")
+    sp.add_argument("text", nargs="*")
+    sp.add_argument("--out", help="write a WAV file instead of playing")
     sp = add("sync", cmd_sync, "deliver the outbox (meters, health events, escalations) now")
     sp.add_argument("--once", action="store_true", help="one pass, then exit (the default)")
     sp = add("listen", cmd_listen, "microphone -> transcript -> answer, one turn per utterance")

@@ -140,6 +140,13 @@ class SyncConfig:
 
 
 @dataclass(frozen=True)
+class TTSConfig:
+    voice: str = doc("eSpeak NG voice name.", "en-us")
+    rate_wpm: int = doc("Speaking rate in words per minute.", 160)
+    volume: int = doc("Volume, 0-200 (100 = normal).", 100)
+
+
+@dataclass(frozen=True)
 class SessionConfig:
     idle_reset_s: float = doc("Seconds without interaction after which a visitor's session is wiped.", 45.0)
 
@@ -161,6 +168,7 @@ class Config:
     cloud: CloudConfig = doc("Cloud model for escalations.", default_factory=CloudConfig, default=dataclasses.MISSING)
     ingest: IngestConfig = doc("Meter and health ingest.", default_factory=IngestConfig, default=dataclasses.MISSING)
     sync: SyncConfig = doc("Outbox delivery.", default_factory=SyncConfig, default=dataclasses.MISSING)
+    tts: TTSConfig = doc("Speech output.", default_factory=TTSConfig, default=dataclasses.MISSING)
     source: str = doc("The file this configuration was read from (informational).", "")
 
     @property
@@ -184,7 +192,7 @@ class Config:
 _SECTION_TYPES = {"device": DeviceConfig, "llm": LLMConfig, "knowledge": KnowledgeConfig,
                   "turn": TurnConfig, "session": SessionConfig, "speech": SpeechConfig,
                   "resources": ResourcesConfig, "cloud": CloudConfig, "ingest": IngestConfig,
-                  "sync": SyncConfig}
+                  "sync": SyncConfig, "tts": TTSConfig}
 
 
 def default_config_path() -> Path:
