@@ -203,6 +203,29 @@ def bench_sync(n: int = 1000) -> dict[str, Any]:
     return out
 
 
+def bench_tts(sentences: list[str]) -> dict[str, Any]:
+    """Time from a sentence being available to its first audio sample leaving for the device."""
+    from kiosk.speech.speaker import SilentOutput, Speaker
+    from kiosk.speech.tts import EspeakTTS
+
+    tts = EspeakTTS()
+    speaker = Speaker(tts, SilentOutput())  # no device here; the measured part is synthesis + hand-off
+    lat = []
+    try:
+        for s in sentences:
+            speaker.events = type(speaker.events)()
+            speaker.say(s)
+            while not speaker.events.first_sample:
+                time.sleep(0.001)
+            lat.append((speaker.events.first_sample[0] - speaker.events.sentence_ready[0]) * 1000)
+            speaker.stop()
+            speaker.wait_idle(5)
+    finally:
+        speaker.close()
+    return {"sentences": len(lat), "first_audio_ms_p50": round(pct(lat, 50), 1),
+            "first_audio_ms_p95": round(pct(lat, 95), 1), "target_ms": 150}
+
+
 def _wer(ref: str, hyp: str) -> tuple[int, int]:
     import re
 
@@ -311,6 +334,8 @@ def run_bench(config: Config, rounds: int = 2, max_tokens: int = 48, speech: boo
             report["tiers"] = bench_tiers(kiosk)
         report["sync"] = bench_sync()
         if speech:
+            report["tts"] = bench_tts([e.body.split(". ")[0] + "." for e in kiosk.index.entries()][:12])
+        if speech:
             from kiosk.speech.setup import pack_bias
 
             report["speech"] = bench_speech(config, bench_questions(kiosk.index)[:12],
@@ -350,6 +375,10 @@ def format_report(r: dict[str, Any]) -> str:
         lines.append(f"sync: enqueue {sy['enqueue_ms_per_meter_durable']} ms/meter durable (synchronous=OFF "
                      f"{sy['enqueue_ms_per_meter_baseline_sync_off']} ms, ratio {sy['enqueue_ratio_durable_vs_off']}); "
                      f"delivery {sy['sync_meters_per_s']} meters/s to a local receiver")
+    tt = r.get("tts")
+    if tt:
+        lines.append(f"speech output: sentence available -> first audio sample p50 {tt['first_audio_ms_p50']} ms "
+                     f"p95 {tt['first_audio_ms_p95']} ms (target <= 150 ms)")
     sp = r.get("speech")
     if sp and "skipped" not in sp:
         lines.append(f"speech: {sp['utterances']} espeak utterances, mean {sp['mean_duration_s']} s; "

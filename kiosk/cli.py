@@ -12,6 +12,7 @@ from typing import Any, Callable
 from kiosk.errors import InputError, KioskError
 
 MAX_LINE_BYTES = 1_000_000
+GATE_HANGOVER_S = 0.6
 
 
 def _emit(obj: Any) -> None:
@@ -166,6 +167,9 @@ def cmd_status(args) -> int:
         tier, reason = "minimal", "no usable model"
         report["tier"] = tier
     report["resources"] = {"readings": readings.public(), "simulated": probe.simulated, "reason": reason}
+    from kiosk.speech.speaker import output_mode
+
+    report["speech_output"] = output_mode()
     if args.json:
         _emit(report)
     else:
@@ -175,6 +179,7 @@ def cmd_status(args) -> int:
         print(f"pack:   {p['title'] or '(none)'} v{p['version'] or '-'}, {p['entries']} entries")
         res = report["resources"]
         print(f"tier:   {report['tier']} ({res['reason']}){' [SIMULATED readings]' if res['simulated'] else ''}")
+        print(f"speech: output {report['speech_output']}")
         for kind, c in report["outbox"].items():
             if kind == "last_success":
                 print(f"sync:   last success {c or 'never'}")
@@ -300,6 +305,12 @@ def cmd_listen(args) -> int:
         vad = VadConfig(end_silence_s=sc.end_silence_s, max_utterance_s=sc.max_utterance_s,
                         no_speech_timeout_s=sc.no_speech_timeout_s)
         mic = Microphone(sc.device or None).open()
+        speaker = None
+        if args.speak:
+            from kiosk.speech.speaker import Speaker
+            from kiosk.speech.tts import EspeakTTS
+
+            speaker = Speaker(EspeakTTS(cfg.tts.voice, cfg.tts.rate_wpm, cfg.tts.volume))
     except KioskError as err:
         kiosk.close()
         return _fail(err, args.json)
@@ -313,16 +324,25 @@ def cmd_listen(args) -> int:
             def wait_for_enter() -> None:
                 while sys.stdin.readline():
                     tapped.set()
+                    if speaker is not None:
+                        speaker.stop()  # barge-in
 
             threading.Thread(target=wait_for_enter, daemon=True).start()
         while True:
             tapped.clear()
             print("listening... (speak now; Enter stops, Ctrl-C quits)", file=sys.stderr, flush=True)
             on_partial = None if args.json else (lambda t: print(f"\r  … {t}", end="", file=sys.stderr))
-            tr = transcribe_blocks(mic.blocks(), rec, final, on_partial=on_partial, endpoint=vad,
-                                   should_stop=tapped.is_set)
+            tr = transcribe_blocks(_gated(mic.blocks(), speaker), rec, final, on_partial=on_partial,
+                                   endpoint=vad, should_stop=tapped.is_set)
             if tr.text:
-                ans = kiosk.ask(tr.text)
+                if speaker is not None:
+                    from kiosk.speech.speaker import SpeakingSink
+
+                    sink = SpeakingSink(speaker)
+                    ans = kiosk.ask(tr.text, sink)
+                    sink.finish()
+                else:
+                    ans = kiosk.ask(tr.text)
                 if args.json:
                     _emit({"transcript": tr.public(), "answer": ans.public()})
                 else:
@@ -336,8 +356,25 @@ def cmd_listen(args) -> int:
         return _fail(err, args.json)
     finally:
         mic.close()
+        if speaker is not None:
+            speaker.close()
         kiosk.reset_session()
         kiosk.close()
+
+
+def _gated(blocks, speaker):
+    """The microphone does not listen to the kiosk's own voice: blocks are dropped while it speaks, and a
+    tap (Enter) both stops the speech and ends the gate."""
+    import time
+
+    quiet_since = 0.0
+    for block in blocks:
+        if speaker is not None and speaker.speaking.is_set():
+            quiet_since = time.monotonic()
+            continue
+        if quiet_since and time.monotonic() - quiet_since < GATE_HANGOVER_S:
+            continue  # the device's own buffered tail of speech
+        yield block
 
 
 def cmd_sync(args) -> int:
@@ -483,6 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--once", action="store_true", help="one pass, then exit (the default)")
     sp = add("listen", cmd_listen, "microphone -> transcript -> answer, one turn per utterance")
     sp.add_argument("--once", action="store_true", help="stop after one utterance")
+    sp.add_argument("--speak", action="store_true", help="speak the answers (the mic is gated meanwhile)")
     sp = add("knowledge", cmd_knowledge, "manage the knowledge pack", json_flag=False)
     ksub = sp.add_subparsers(dest="knowledge_cmd", required=True)
     leaf(ksub, "import", "index a directory of Markdown files, replacing the current pack").add_argument("dir")

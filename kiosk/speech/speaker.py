@@ -184,3 +184,13 @@ class SpeakingSink:
     def finish(self) -> None:
         for s in self.chunker.flush():
             self.speaker.say(s)
+
+
+def output_mode(device: str | int | None = None) -> str:
+    """What `kiosk status` shows: the output device's name, or 'silent' when there is none."""
+    try:
+        import sounddevice as sd
+
+        return str(sd.query_devices(device or None, "output")["name"])
+    except Exception:
+        return "silent"

@@ -23,6 +23,7 @@ def test_bench_reports_ours_and_bare_with_ratios():
     tiers = r["tiers"]
     assert tiers["rss_mb_minimal"] < tiers["rss_mb_full"] and tiers["minimal_answer_ms_p50"] > 0
     assert r["sync"]["sync_meters_per_s"] > 0 and r["sync"]["enqueue_ms_per_meter_durable"] > 0
+    assert r["tts"]["first_audio_ms_p50"] > 0 and r["tts"]["sentences"] > 0
     sp = r["speech"]
     assert sp["whisper"]["rtf_p50"] > 0 and sp["whisper"]["rss_mb"] > 0 and "wer_espeak" in sp["whisper"]
     assert sp["vosk (ko model)"]["speech_end_to_final_ms_p50"] > 0 and "listen_end_to_final_ms_p50" in sp

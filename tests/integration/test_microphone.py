@@ -34,8 +34,8 @@ def pulse(tmp_path_factory):
         os.kill(int(pid_file.read_text().split()[0]), signal.SIGTERM)
 
 
-def start_listen(env, *args):
-    p = subprocess.Popen([sys.executable, "-m", "kiosk", "listen", "--once", "--json", *args],
+def start_listen(env, *args, once=True):
+    p = subprocess.Popen([sys.executable, "-m", "kiosk", "listen", *(["--once"] if once else []), "--json", *args],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

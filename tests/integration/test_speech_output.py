@@ -25,3 +25,28 @@ def test_streaming_speech_starts_early_and_a_tap_stops_it(pulse, model_path):  #
     assert s["first_sample_before_generation_end"], r
     t = r["tap"]
     assert 0 < t["samples_out"] < t["total"] and not t["speaking"], t
+
+
+def test_the_microphone_does_not_transcribe_the_kiosks_own_voice(pulse, tmp_path):  # noqa: F811
+    """The null sink is both the speaker and (through its monitor) the microphone: a perfect echo."""
+    import os
+    import subprocess as sp
+    import time
+
+    from speech_helpers import say
+    from test_microphone import start_listen
+
+    env = {**pulse, **{k: v for k, v in os.environ.items() if k.startswith("KIOSK_")},
+           "KIOSK_SPEECH_NO_SPEECH_TIMEOUT_S": "6"}
+    wav = say("Where are the toilets?", tmp_path / "q.wav")
+    p = start_listen(env, "--speak", once=False)
+    try:
+        time.sleep(0.8)
+        sp.run(["paplay", "--device=vmic", str(wav)], env=pulse, check=True, timeout=60)
+        first = json.loads(p.stdout.readline())
+        assert "toilet" in first["transcript"]["text"].lower() and "ground floor" in first["answer"]["answer"]
+        second = json.loads(p.stdout.readline())  # the kiosk spoke its answer into the same device meanwhile
+        assert second["transcript"]["text"] == "" and second["transcript"]["end_reason"] == "no_speech", second
+    finally:
+        p.kill()
+        p.wait()
