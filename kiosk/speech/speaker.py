@@ -15,6 +15,7 @@ from kiosk.errors import KioskError
 
 _SENTENCE = re.compile(r"(.+?[.!?])(\s+|$)", re.S)
 BLOCK_S = 0.02
+ECHO_WINDOW_S = 1.0
 
 
 class SentenceChunker:
@@ -96,6 +97,7 @@ class Speaker:
         self.speaking = threading.Event()   # the microphone is gated while this is set
         self._stop = threading.Event()
         self.events = SpeechEvents()
+        self._recent: list[tuple[float, float]] = []  # (time, block RMS) of what was played lately
         self._worker = threading.Thread(target=self._run, name="speaker", daemon=True)
         self._worker.start()
 
@@ -108,6 +110,11 @@ class Speaker:
         self.events.sentence_ready.append(time.perf_counter())
         self.speaking.set()
         self.q.put(sentence)
+
+    def echo_level(self) -> float:
+        """The loudest recent output: the most of the kiosk's own voice a microphone can pick up."""
+        now = time.monotonic()
+        return max((r for t, r in self._recent if now - t < ECHO_WINDOW_S), default=0.0)
 
     def stop(self) -> None:
         """Barge-in: silence now and drop what was queued."""
@@ -144,8 +151,12 @@ class Speaker:
                 if first:
                     self.events.first_sample.append(time.perf_counter())
                     first = False
-                self.output.write(samples[i:i + block])
-                self.events.samples_out += len(samples[i:i + block])
+                chunk = samples[i:i + block]
+                self.output.write(chunk)
+                self.events.samples_out += len(chunk)
+                now = time.monotonic()
+                self._recent = [x for x in self._recent if now - x[0] < ECHO_WINDOW_S]
+                self._recent.append((now, float(np.sqrt(np.mean(chunk.astype(np.float64) ** 2)))))
             else:
                 self.events.spoken.append(sentence)
             self._idle_if_empty()
