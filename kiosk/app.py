@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.config import Config
-from kiosk.domain.governor import Governor, Readings, Thresholds, TierChange
+from kiosk.domain.governor import Governor, Readings, TierChange
 from kiosk.domain.models import Answer
 from kiosk.domain.pipeline import TurnPipeline
 from kiosk.domain.ports import TextSink
@@ -53,13 +53,11 @@ class Kiosk:
         self._import_configured_pack()
         self.clock = clock or SystemClock()
         self._engine_lock = threading.RLock()
-        from kiosk.resources.probes import make_probe
+        from kiosk.resources.probes import make_probe, thresholds
 
         rc = config.resources
         self.probe = make_probe(rc.emulate, config.data_path)
-        self.governor = Governor(Thresholds(
-            rc.mem_reduced_mb, rc.mem_minimal_mb, rc.cpu_reduced, rc.temp_reduced_c, rc.temp_minimal_c,
-            rc.battery_reduced_pct, rc.battery_minimal_pct, rc.disk_minimal_mb, rc.margin, rc.recover_s),
+        self.governor = Governor(thresholds(rc),
             tier="full" if load_model and config.llm.enabled else "minimal",
             floor="full" if load_model and config.llm.enabled else "minimal")
         self.readings: Readings = Readings()

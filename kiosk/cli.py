@@ -153,16 +153,14 @@ def cmd_status(args) -> int:
     from kiosk.store.db import connect
     from kiosk.store.turns import TurnStore
 
-    from kiosk.domain.governor import Thresholds, assess
-    from kiosk.resources.probes import make_probe
+    from kiosk.domain.governor import assess
+    from kiosk.resources.probes import make_probe, thresholds
 
     cfg = _config(args)
     rc = cfg.resources
     probe = make_probe(rc.emulate, cfg.data_path)
     readings = probe.read()
-    tier, reason = assess(readings, Thresholds(
-        rc.mem_reduced_mb, rc.mem_minimal_mb, rc.cpu_reduced, rc.temp_reduced_c, rc.temp_minimal_c,
-        rc.battery_reduced_pct, rc.battery_minimal_pct, rc.disk_minimal_mb, rc.margin, rc.recover_s))
+    tier, reason = assess(readings, thresholds(rc))
     if not cfg.llm.enabled:
         tier, reason = "minimal", "the local model is disabled"
     report = status_report(cfg, KnowledgeIndex(cfg.knowledge_db_path), TurnStore(connect(cfg.db_path)),

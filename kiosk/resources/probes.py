@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from kiosk.domain.governor import Readings
+from kiosk.domain.governor import Readings, Thresholds
 from kiosk.errors import ConfigError
 
 THERMAL = Path("/sys/class/thermal")
@@ -102,3 +102,9 @@ class EmulatedProbe:
 
 def make_probe(emulate: str, data_dir: Path):
     return EmulatedProbe(emulate) if emulate else SystemProbe(data_dir)
+
+
+def thresholds(rc) -> Thresholds:
+    """The governor's thresholds from the ``[resources]`` config section."""
+    return Thresholds(rc.mem_reduced_mb, rc.mem_minimal_mb, rc.cpu_reduced, rc.temp_reduced_c, rc.temp_minimal_c,
+                      rc.battery_reduced_pct, rc.battery_minimal_pct, rc.disk_minimal_mb, rc.margin, rc.recover_s)
