@@ -231,6 +231,24 @@ class Kiosk:
         return removed
 
     # -- operator ---------------------------------------------------------------------------------------
+    def reload_pack(self) -> str:
+        """Re-import the configured pack (or the one last imported) and re-warm the model's prefixes."""
+        path = self.config.knowledge.pack or self.index.meta().get("path", "")
+        if not path:
+            raise KioskError("pack_not_configured", "no knowledge pack is configured ([knowledge] pack)")
+        with self._engine_lock:
+            pack, _ = self.index.import_dir(path)
+            if self.engine is not None:  # the cached prefixes hold the old entries
+                old, self.engine = self.engine, None
+                old.close()
+                del old
+                gc.collect()
+                self.engine = self._load_engine()
+                self.pipeline.llm = self.engine
+                if self.engine is None:
+                    self.governor.floor = self.governor.tier = "minimal"
+        return f"{pack.title}: {len(pack.entries)} entries, version {pack.version}"
+
     def status(self) -> dict[str, Any]:
         report = status_report(self.config, self.index, self.store, self.engine, self.startup, self.tier)
         report["resources"] = {"readings": self.readings.public(), "simulated": self.probe.simulated,

@@ -12,11 +12,6 @@ from typing import Any, Callable
 from kiosk.errors import InputError, KioskError
 
 MAX_LINE_BYTES = 1_000_000
-GATE_HANGOVER_S = 0.6
-BARGE_MIN_RMS = 0.02
-BARGE_RATIO = 1.3
-BARGE_MIN_S = 0.2
-BARGE_PREROLL_S = 0.6
 
 
 def _emit(obj: Any) -> None:
@@ -295,6 +290,7 @@ def _bias(cfg) -> list[str]:
 def cmd_listen(args) -> int:
     from kiosk.app import Kiosk
     from kiosk.speech.capture import Microphone
+    from kiosk.speech.gate import gated
     from kiosk.speech.listen import transcribe_blocks
     from kiosk.speech.setup import build_recognizers, pack_bias
     from kiosk.speech.vad import VadConfig
@@ -334,7 +330,7 @@ def cmd_listen(args) -> int:
             tapped.clear()
             print("listening... (speak now; Enter stops, Ctrl-C quits)", file=sys.stderr, flush=True)
             on_partial = None if args.json else (lambda t: print(f"\r  … {t}", end="", file=sys.stderr))
-            tr = transcribe_blocks(_gated(mic.blocks(), speaker), rec, final, on_partial=on_partial,
+            tr = transcribe_blocks(gated(mic.blocks(), speaker), rec, final, on_partial=on_partial,
                                    endpoint=vad, should_stop=tapped.is_set)
             if tr.text:
                 if speaker is not None:
@@ -362,42 +358,6 @@ def cmd_listen(args) -> int:
             speaker.close()
         kiosk.reset_session()
         kiosk.close()
-
-
-def _gated(blocks, speaker):
-    """The microphone does not transcribe the kiosk's own voice: while it speaks, blocks are dropped unless
-    they are clearly louder than anything it played in the last second (the visitor talking over it), which
-    is a barge-in: speech stops and listening starts. A tap (Enter) stops speech too."""
-    import time
-
-    import numpy as np
-
-    from kiosk.speech.audio import RATE, rms
-
-    quiet_since, run, held, barged = 0.0, 0.0, [], False
-    for block in blocks:
-        if barged:  # the visitor is talking: hear all of it
-            yield block
-            continue
-        if speaker is not None and speaker.speaking.is_set():
-            quiet_since = time.monotonic()
-            level = rms(block)
-            held = (held + [block])[-int(BARGE_PREROLL_S / (len(block) / RATE) + 1):]  # words' starts
-            if level > BARGE_MIN_RMS and level > BARGE_RATIO * speaker.echo_level():
-                run += len(block) / RATE
-                if run >= BARGE_MIN_S:
-                    speaker.stop()  # barge-in by voice
-                    barged = True
-                    # The end-pointer calibrates on its first frames: give it the room, not the kiosk's voice.
-                    yield np.zeros(int(RATE * 0.3), np.float32)
-                    yield from held
-                    held, run = [], 0.0
-            else:
-                run = 0.0
-            continue
-        if quiet_since and time.monotonic() - quiet_since < GATE_HANGOVER_S:
-            continue  # the device's own buffered tail of speech
-        yield block
 
 
 def cmd_sync(args) -> int:

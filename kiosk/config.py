@@ -149,6 +149,25 @@ class TTSConfig:
 @dataclass(frozen=True)
 class SessionConfig:
     idle_reset_s: float = doc("Seconds without interaction after which a visitor's session is wiped.", 45.0)
+    countdown_s: float = doc("How long before the wipe the touchscreen asks \"Still there?\" with a countdown.",
+                             10.0)
+
+
+# sha256 of the factory PIN 2468; `kiosk status` warns while it is unchanged.
+FACTORY_PIN_SHA256 = "a1fb4e703a9ef1fa4936801721ff285a97ac85330856674412e054892afe6972"
+
+
+@dataclass(frozen=True)
+class UIConfig:
+    fullscreen: bool = doc("`kiosk run` fills the screen (`--windowed` overrides).", True)
+    staff_pin_sha256: str = doc("sha256 (hex) of the staff screen's PIN: "
+                                "`printf %s 1234 | sha256sum`. Factory PIN: 2468.", FACTORY_PIN_SHA256)
+    pin_attempts: int = doc("Wrong PINs in a row before the staff screen locks for `pin_lockout_s`.", 5)
+    pin_lockout_s: float = doc("Seconds the staff screen stays locked after too many wrong PINs.", 60.0)
+    text_scale: float = doc("Starting text size (visitors can change it; 1.0 = normal).", 1.0)
+    high_contrast: bool = doc("Start in the high-contrast theme.", False)
+    speak_answers: bool = doc("Speak answers aloud as they stream (silent if there is no output device).", True)
+    suggestions: int = doc("How many suggested questions the attract screen shows.", 4)
 
 
 @dataclass(frozen=True)
@@ -169,6 +188,7 @@ class Config:
     ingest: IngestConfig = doc("Meter and health ingest.", default_factory=IngestConfig, default=dataclasses.MISSING)
     sync: SyncConfig = doc("Outbox delivery.", default_factory=SyncConfig, default=dataclasses.MISSING)
     tts: TTSConfig = doc("Speech output.", default_factory=TTSConfig, default=dataclasses.MISSING)
+    ui: UIConfig = doc("The touchscreen.", default_factory=UIConfig, default=dataclasses.MISSING)
     source: str = doc("The file this configuration was read from (informational).", "")
 
     @property
@@ -192,7 +212,7 @@ class Config:
 _SECTION_TYPES = {"device": DeviceConfig, "llm": LLMConfig, "knowledge": KnowledgeConfig,
                   "turn": TurnConfig, "session": SessionConfig, "speech": SpeechConfig,
                   "resources": ResourcesConfig, "cloud": CloudConfig, "ingest": IngestConfig,
-                  "sync": SyncConfig, "tts": TTSConfig}
+                  "sync": SyncConfig, "tts": TTSConfig, "ui": UIConfig}
 
 
 def default_config_path() -> Path:

@@ -6,6 +6,7 @@ SQLite's porter stems, so a term the router scores is a term retrieval can find.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Sequence
@@ -22,7 +23,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS entry_terms USING fts5(id UNINDEXED, heading,
 """
 
 
-INDEX_SCHEMA = "2"  # bump when the analyser or tables change: packs are then re-indexed at start
+INDEX_SCHEMA = "3"  # bump when the analyser or tables change: packs are then re-indexed at start
 
 
 def analysed(text: str) -> str:
@@ -46,6 +47,11 @@ class KnowledgeIndex:
 
     def meta(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT key, value FROM pack_meta"))
+
+    def suggestions(self) -> list[str]:
+        """The pack's suggested questions; without any, its first headings as questions."""
+        listed = json.loads(self.meta().get("suggestions", "[]"))
+        return listed or [f"{e.heading}?" for e in self.entries()[:4]]
 
     def version(self) -> str:
         return self.meta().get("version", "")
@@ -81,7 +87,8 @@ class KnowledgeIndex:
                 self.db.execute("DELETE FROM pack_meta")
                 self.db.executemany("INSERT INTO pack_meta VALUES (?, ?)", [
                     ("version", pack.version), ("title", pack.title), ("path", pack.path),
-                    ("entries", str(len(pack.entries))), ("schema", INDEX_SCHEMA)])
+                    ("entries", str(len(pack.entries))), ("schema", INDEX_SCHEMA),
+                    ("suggestions", json.dumps(list(pack.suggestions)))])
                 self.db.execute("COMMIT")
             except BaseException:
                 if self.db.in_transaction:

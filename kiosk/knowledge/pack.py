@@ -21,11 +21,27 @@ class Pack:
     version: str
     entries: tuple[Entry, ...]
     path: str
+    suggestions: tuple[str, ...] = ()  # questions the attract screen offers ("? " lines before any section)
 
 
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "entry"
+
+
+MAX_SUGGESTIONS = 8
+MAX_SUGGESTION_CHARS = 80
+
+
+def suggested_questions(text: str) -> list[str]:
+    """``? When are you open?`` lines before the first ``## `` section: the attract screen's chips."""
+    found: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("## "):
+            break
+        if line.startswith("? ") and line[2:].strip():
+            found.append(line[2:].strip()[:MAX_SUGGESTION_CHARS])
+    return found
 
 
 def parse_markdown(text: str, stem: str) -> tuple[str, list[Entry]]:
@@ -75,6 +91,7 @@ def load_pack(directory: str | Path) -> Pack:
     digest = hashlib.sha256()
     entries: list[Entry] = []
     pack_title = ""
+    suggestions: list[str] = []
     for path in files:
         try:
             raw = path.read_bytes()
@@ -93,6 +110,8 @@ def load_pack(directory: str | Path) -> Pack:
         if path.stem == "index" or not pack_title:  # index.md names the pack; else the first file does
             pack_title = title or pack_title
         entries.extend(found)
+        suggestions.extend(suggested_questions(text))
     if not entries:
         raise KnowledgeError("pack_empty", f"knowledge pack {root} has no '## ' sections")
-    return Pack(pack_title or root.name, digest.hexdigest()[:16], tuple(entries), str(root.resolve()))
+    return Pack(pack_title or root.name, digest.hexdigest()[:16], tuple(entries), str(root.resolve()),
+                tuple(suggestions[:MAX_SUGGESTIONS]))

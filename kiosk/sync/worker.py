@@ -73,6 +73,7 @@ class SyncWorker:
         self.http = httpx.Client(transport=transport, timeout=settings.timeout_s)
         self.on_answer = on_answer
         self.outage_started: str | None = None
+        self.reachable: bool | None = None  # None until the first delivery attempt settles
         self._stop = threading.Event()
 
     # -- one pass -------------------------------------------------------------------------------------------
@@ -148,6 +149,7 @@ class SyncWorker:
                 extra: dict | None = None) -> None:
         if outcome.action == "sent":
             self.outbox.mark_sent(kind, ids, extra)
+            self.reachable = True
             self._online()
         elif outcome.action == "dead":
             self.outbox.mark_dead(kind, ids, outcome.reason)
@@ -155,6 +157,7 @@ class SyncWorker:
             attempt = self.outbox.attempts(kind, ids) + 1
             self.outbox.mark_retry(kind, ids, self.backoff.delay(attempt, outcome.retry_after_s), outcome.reason)
             if outcome.reason.startswith(("ConnectError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError")):
+                self.reachable = False
                 self._offline()
         report.add(outcome.action, kind, len(ids))
 

@@ -1,0 +1,434 @@
+"""The touchscreen's logic in plain Python: screens, the visitor's turns, the idle wipe and the staff PIN.
+
+Every public method runs on the UI thread. Slow work (listening, answering, anything touching the
+databases or the model) goes to ``run`` (one worker, so turns never overlap); its results come back through
+``post``, which must deliver callbacks on the UI thread in the order they were posted. Results from a session
+that has since been wiped are dropped, so one visitor never sees the last one's answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+from kiosk.domain.ports import Clock
+from kiosk.errors import KioskError
+from kiosk.presenters.state import TEXT_SCALES, TurnView, ViewState
+
+MAX_TURNS_SHOWN = 6
+MAX_PIN_DIGITS = 8
+
+
+class Services(Protocol):
+    """What the presenter needs from the kiosk; the real one is ``kiosk.ui.services.KioskServices``."""
+
+    def venue(self) -> str: ...
+    def suggestions(self, n: int) -> list[str]: ...
+    def listen(self, on_open: Callable[[], None], on_partial: Callable[[str], None],
+               on_level: Callable[[float], None], should_stop: Callable[[], bool]) -> str: ...
+    def ask(self, question: str, on_token: Callable[[str], None], on_replace: Callable[[str], None]) -> Any: ...
+    def stop_speaking(self) -> None: ...
+    def sources(self, entry_ids: list[str]) -> list[str]: ...
+    def reset_session(self) -> None: ...
+    def status(self) -> dict: ...
+    def staff_report(self) -> dict: ...
+    def sync_now(self) -> str: ...
+    def reload_pack(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Settings:
+    idle_reset_s: float = 45.0
+    countdown_s: float = 10.0
+    pin_sha256: str = ""
+    pin_attempts: int = 5
+    pin_lockout_s: float = 60.0
+    text_scale: float = 1.0
+    high_contrast: bool = False
+    suggestions: int = 4
+
+    @classmethod
+    def from_config(cls, config) -> "Settings":
+        ui, s = config.ui, config.session
+        return cls(idle_reset_s=s.idle_reset_s, countdown_s=min(s.countdown_s, s.idle_reset_s),
+                   pin_sha256=ui.staff_pin_sha256.lower(), pin_attempts=ui.pin_attempts,
+                   pin_lockout_s=ui.pin_lockout_s, text_scale=ui.text_scale, high_contrast=ui.high_contrast,
+                   suggestions=ui.suggestions)
+
+
+def visitor_message(err: KioskError) -> str:
+    """The one place an error becomes words for a visitor (operators read codes in the log/status)."""
+    code = err.code
+    if code.startswith("mic"):
+        return "The microphone is not working right now. Please type your question instead."
+    if code in ("question_empty",):
+        return "I didn't catch a question. Please try again."
+    if code.startswith("question"):
+        return err.message[:1].upper() + err.message[1:]
+    if code.startswith("stt"):
+        return "Speech recognition is unavailable. Please type your question instead."
+    return "Sorry, something went wrong. Please try again or ask a member of staff."
+
+
+class KioskPresenter:
+    def __init__(self, services: Services, run: Callable[[Callable[[], None]], None],
+                 post: Callable[[Callable[[], None]], None], clock: Clock, settings: Settings) -> None:
+        self.services = services
+        self._run = run
+        self._post = post
+        self.clock = clock
+        self.s = settings
+        self.state = ViewState(text_scale=min(TEXT_SCALES, key=lambda v: abs(v - settings.text_scale)),
+                               high_contrast=settings.high_contrast)
+        self._listeners: list[Callable[[ViewState], None]] = []
+        self._gen = 0  # session generation: bumped by every wipe
+        self._stop_listening = threading.Event()
+        self._last_activity = clock.monotonic()
+        self._pin = ""
+        self._pin_failures = 0
+        self._locked_until = 0.0
+        self.wipes = 0
+
+    # -- plumbing ---------------------------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[ViewState], None]) -> None:
+        self._listeners.append(listener)
+        listener(self.state)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener(self.state)
+
+    def _later(self, fn: Callable[..., None]) -> Callable[..., None]:
+        """Wrap a worker-side callback: it runs on the UI thread, and only if the session still exists."""
+        gen = self._gen
+
+        def deliver(*args: Any) -> None:
+            def on_ui() -> None:
+                if gen == self._gen:
+                    fn(*args)
+                    self._changed()
+            self._post(on_ui)
+        return deliver
+
+    def _touch(self) -> None:
+        self._last_activity = self.clock.monotonic()
+        if self.state.countdown is not None:
+            self.state.countdown = None
+
+    # -- start-up ---------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Load the venue, suggestions and status on the worker, then show the attract screen."""
+        def load() -> None:
+            venue, chips = self.services.venue(), self.services.suggestions(self.s.suggestions)
+            self._later(self._loaded)(venue, chips)
+        self._run(load)
+        self.refresh_status()
+
+    def _loaded(self, venue: str, chips: list[str]) -> None:
+        self.state.venue, self.state.suggestions = venue, chips
+
+    # -- visitor: attract and conversation ----------------------------------------------------------------
+    def tap_start(self) -> None:
+        self._touch()
+        if self.state.screen == "attract":
+            self.state.screen = "conversation"
+        self._changed()
+
+    def tap_suggestion(self, question: str) -> None:
+        self._touch()
+        self.state.screen = "conversation"
+        self._ask(question)
+
+    def toggle_keyboard(self) -> None:
+        self._touch()
+        self.state.keyboard = not self.state.keyboard
+        self._changed()
+
+    def submit_text(self, text: str) -> bool:
+        """The type-instead path; returns whether the text was taken (so the field may be cleared)."""
+        self._touch()
+        question = " ".join(text.split())
+        if not question:
+            self.state.message = "Please type a question first."
+            self._changed()
+            return False
+        if self.state.busy or self.state.mic != "off":
+            self.state.message = "One moment — I'm still on your last question."
+            self._changed()
+            return False
+        self._ask(question)
+        return True
+
+    def tap_talk(self) -> None:
+        self._touch()
+        st = self.state
+        st.screen = "conversation"
+        if st.mic in ("listening", "opening"):
+            self._stop_listening.set()  # tap-to-stop: the end-pointer finishes the utterance now
+            self._changed()
+            return
+        if st.busy:
+            self.services.stop_speaking()  # tapping while it talks silences it (barge-in by touch)
+            self._changed()
+            return
+        st.mic, st.partial, st.level, st.message = "opening", "", 0.0, ""
+        st.status.mic = "Microphone opening"
+        self._stop_listening = stop = threading.Event()
+
+        def job() -> None:
+            try:
+                text = self.services.listen(self._later(self._mic_open), self._later(self._partial),
+                                            self._later(self._level), stop.is_set)
+            except KioskError as exc:
+                self._later(self._mic_failed)(exc)
+                return
+            self._later(self._heard)(text)
+            if text:
+                self._answer_job(text)
+
+        self._run(job)
+        self._changed()
+
+    def _mic_open(self) -> None:
+        self.state.mic = "listening"
+        self.state.status.mic = "Microphone ON — listening"
+
+    def _partial(self, text: str) -> None:
+        self.state.partial = text
+        self._last_activity = self.clock.monotonic()
+
+    def _level(self, level: float) -> None:
+        self.state.level = max(0.0, min(1.0, level))
+
+    def _mic_closed(self) -> None:
+        self.state.mic, self.state.level = "off", 0.0
+        self.state.status.mic = "Microphone off"
+
+    def _mic_failed(self, exc: KioskError) -> None:
+        self._mic_closed()
+        self.state.mic = "unavailable"
+        self.state.status.mic = "Microphone unavailable"
+        self.state.message = visitor_message(exc)
+        self.state.keyboard = True  # the typed path is always there
+        self._touch()
+
+    def _heard(self, text: str) -> None:
+        self._mic_closed()
+        self.state.partial = ""
+        self._touch()
+        if text:
+            self._start_turn(text)
+        else:
+            self.state.message = "I didn't hear a question. Tap to talk and try again, or type it."
+
+    def _ask(self, question: str) -> None:
+        if self.state.busy:
+            return
+        self._start_turn(question)
+        self._run(lambda: self._answer_job(question))
+        self._changed()
+
+    def _start_turn(self, question: str) -> None:
+        st = self.state
+        st.busy, st.message = True, ""
+        st.turns = (st.turns + [TurnView(question)])[-MAX_TURNS_SHOWN:]
+
+    def _answer_job(self, question: str) -> None:
+        """Worker side of one turn: stream the answer, then its sources and any escalation notice."""
+        try:
+            ans = self.services.ask(question, self._later(self._token), self._later(self._replace))
+            sources = self.services.sources(list(ans.entry_ids))
+        except KioskError as exc:
+            self._later(self._failed)(exc)
+            return
+        self._later(self._answered)(ans, sources)
+
+    def _current(self) -> TurnView | None:
+        return self.state.turns[-1] if self.state.turns else None
+
+    def _token(self, text: str) -> None:
+        turn = self._current()
+        if turn is not None and turn.streaming:
+            turn.answer += text
+        self._last_activity = self.clock.monotonic()
+
+    def _replace(self, text: str) -> None:
+        turn = self._current()
+        if turn is not None and turn.streaming:
+            turn.answer = text
+
+    def _answered(self, ans: Any, sources: list[str]) -> None:
+        turn = self._current()
+        self.state.busy = False
+        self._touch()
+        if turn is None:
+            return
+        turn.answer, turn.sources, turn.streaming = ans.answer, sources, False
+        if ans.escalated:
+            turn.notice = ("Passed on to staff: a fuller answer will appear here if it arrives while you are "
+                           "here.")
+
+    def _failed(self, exc: KioskError) -> None:
+        self.state.busy = False
+        self._touch()
+        turn = self._current()
+        if turn is not None:
+            turn.streaming, turn.error = False, visitor_message(exc)
+
+    def cloud_answer(self, item: dict) -> None:
+        """A cloud answer for an escalated question of this session (called on the UI thread)."""
+        waiting = [t for t in self.state.turns if t.notice.startswith("Passed on")]
+        asked = " ".join(str(item.get("question", "")).split()).lower()
+        # The outbox holds the redacted question, so an exact match may fail: then the latest waiting turn.
+        turn = next((t for t in reversed(waiting) if t.question.lower() == asked), waiting[-1] if waiting else None)
+        if turn is not None and item.get("answer"):
+            turn.answer = str(item["answer"])
+            turn.notice, turn.sources = "Answer from our online assistant.", []
+            self._changed()
+
+    # -- accessibility ----------------------------------------------------------------------------------
+    def text_size(self, step: int) -> None:
+        self._touch()
+        i = min(range(len(TEXT_SCALES)), key=lambda k: abs(TEXT_SCALES[k] - self.state.text_scale))
+        self.state.text_scale = TEXT_SCALES[max(0, min(len(TEXT_SCALES) - 1, i + step))]
+        self._changed()
+
+    def toggle_contrast(self) -> None:
+        self._touch()
+        self.state.high_contrast = not self.state.high_contrast
+        self._changed()
+
+    # -- privacy: idle countdown and wipe ----------------------------------------------------------------
+    def still_here(self) -> None:
+        self._touch()
+        self._changed()
+
+    def tick(self) -> None:
+        """Called about every quarter second by the UI clock."""
+        st = self.state
+        if st.screen == "attract":
+            return
+        if st.busy or st.mic in ("listening", "opening"):  # the visitor is mid-turn: not idle
+            self._last_activity = self.clock.monotonic()
+            return
+        idle = self.clock.monotonic() - self._last_activity
+        if idle >= self.s.idle_reset_s:
+            self.wipe()
+            return
+        left = self.s.idle_reset_s - idle
+        countdown = int(left + 0.999) if left <= self.s.countdown_s else None
+        if countdown != st.countdown:
+            st.countdown = countdown
+            self._changed()
+
+    def wipe(self) -> None:
+        """End the visitor's session: transcript, audio, conversation state; back to the attract screen."""
+        self._gen += 1
+        self._stop_listening.set()
+        self.services.stop_speaking()
+        st = self.state
+        st.turns, st.partial, st.level, st.message, st.countdown = [], "", 0.0, "", None
+        st.busy, st.keyboard, st.mic, st.screen = False, False, "off", "attract"
+        st.status.mic = "Microphone off"
+        st.pin_digits, st.pin_message, st.staff, st.staff_message = 0, "", {}, ""
+        st.text_scale, st.high_contrast = self.state_defaults()
+        self._pin = ""
+        self.wipes += 1
+        self._run(self.services.reset_session)
+        self._changed()
+
+    def state_defaults(self) -> tuple[float, bool]:
+        return min(TEXT_SCALES, key=lambda v: abs(v - self.s.text_scale)), self.s.high_contrast
+
+    # -- status strip --------------------------------------------------------------------------------------
+    def refresh_status(self) -> None:
+        """Cheap reads only (no database): safe from the UI thread."""
+        info = self.services.status()
+        sv = self.state.status
+        sv.network = info.get("network", sv.network)
+        sv.mode = info.get("mode", sv.mode)
+        sv.degraded = bool(info.get("degraded", False))
+        self._changed()
+
+    # -- staff -------------------------------------------------------------------------------------------
+    def open_staff(self) -> None:
+        self._touch()
+        self._pin = ""
+        self.state.screen, self.state.pin_digits = "pin", 0
+        self.state.pin_message = "Staff only: enter the PIN."
+        self._changed()
+
+    def pin_digit(self, digit: str) -> None:
+        self._touch()
+        if digit.isdigit() and len(digit) == 1 and len(self._pin) < MAX_PIN_DIGITS:
+            self._pin += digit
+        self.state.pin_digits = len(self._pin)
+        self._changed()
+
+    def pin_clear(self) -> None:
+        self._touch()
+        self._pin, self.state.pin_digits = "", 0
+        self._changed()
+
+    def pin_submit(self) -> None:
+        self._touch()
+        now = self.clock.monotonic()
+        st = self.state
+        if now < self._locked_until:
+            st.pin_message = f"Locked after too many wrong PINs. Try again in {int(self._locked_until - now) + 1} s."
+        elif self.s.pin_sha256 and hmac.compare_digest(
+                hashlib.sha256(self._pin.encode()).hexdigest(), self.s.pin_sha256):
+            self._pin_failures, st.screen, st.pin_message = 0, "staff", ""
+            self.refresh_staff()
+        else:
+            self._pin_failures += 1
+            if self._pin_failures >= self.s.pin_attempts:
+                self._locked_until, self._pin_failures = now + self.s.pin_lockout_s, 0
+                st.pin_message = f"Too many wrong PINs: locked for {int(self.s.pin_lockout_s)} s."
+            else:
+                st.pin_message = "Wrong PIN. Try again."
+        self._pin, st.pin_digits = "", 0
+        self._changed()
+
+    def close_staff(self) -> None:
+        self._touch()
+        self.state.screen, self.state.staff, self.state.staff_message = "attract", {}, ""
+        self._changed()
+
+    def refresh_staff(self) -> None:
+        if self.state.screen != "staff":
+            return
+        self._run(lambda: self._later(self._staff_loaded)(self.services.staff_report()))
+
+    def _staff_loaded(self, report: dict) -> None:
+        if self.state.screen == "staff":
+            self.state.staff = report
+
+    def sync_now(self) -> None:
+        self._staff_action(self.services.sync_now, "Syncing…")
+
+    def reload_pack(self) -> None:
+        self._staff_action(self.services.reload_pack, "Reloading the knowledge pack…")
+
+    def _staff_action(self, action: Callable[[], str], pending: str) -> None:
+        self._touch()
+        if self.state.screen != "staff":
+            return
+        self.state.staff_message = pending
+
+        def job() -> None:
+            try:
+                msg = action()
+            except KioskError as exc:
+                msg = f"{exc.code}: {exc.message}"
+            self._later(self._staff_done)(msg)
+            self._later(self._staff_loaded)(self.services.staff_report())
+            self._later(self._loaded)(self.services.venue(), self.services.suggestions(self.s.suggestions))
+        self._run(job)
+        self._changed()
+
+    def _staff_done(self, msg: str) -> None:
+        self.state.staff_message = msg

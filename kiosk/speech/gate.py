@@ -1,0 +1,46 @@
+"""The microphone while the kiosk speaks: its own voice is not transcribed, a louder visitor barges in."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from kiosk.speech.audio import RATE, rms
+
+GATE_HANGOVER_S = 0.6
+BARGE_MIN_RMS = 0.02
+BARGE_RATIO = 1.3
+BARGE_MIN_S = 0.2
+BARGE_PREROLL_S = 0.6
+
+
+def gated(blocks: Iterable[np.ndarray], speaker=None) -> Iterator[np.ndarray]:
+    """The microphone does not transcribe the kiosk's own voice: while it speaks, blocks are dropped unless
+    they are clearly louder than anything it played in the last second (the visitor talking over it), which
+    is a barge-in: speech stops and listening starts. A tap (Enter) stops speech too."""
+    quiet_since, run, held, barged = 0.0, 0.0, [], False
+    for block in blocks:
+        if barged:  # the visitor is talking: hear all of it
+            yield block
+            continue
+        if speaker is not None and speaker.speaking.is_set():
+            quiet_since = time.monotonic()
+            level = rms(block)
+            held = (held + [block])[-int(BARGE_PREROLL_S / (len(block) / RATE) + 1):]  # words' starts
+            if level > BARGE_MIN_RMS and level > BARGE_RATIO * speaker.echo_level():
+                run += len(block) / RATE
+                if run >= BARGE_MIN_S:
+                    speaker.stop()  # barge-in by voice
+                    barged = True
+                    # The end-pointer calibrates on its first frames: give it the room, not the kiosk's voice.
+                    yield np.zeros(int(RATE * 0.3), np.float32)
+                    yield from held
+                    held, run = [], 0.0
+            else:
+                run = 0.0
+            continue
+        if quiet_since and time.monotonic() - quiet_since < GATE_HANGOVER_S:
+            continue  # the device's own buffered tail of speech
+        yield block

@@ -1,0 +1,157 @@
+"""The touchscreen application: Kivy set-up, the UI-thread plumbing, `kiosk run` and `kiosk screenshot`.
+
+Import ``configure`` first and call it before anything imports Kivy (window mode, offscreen rendering).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable
+
+log = logging.getLogger("kiosk.ui")
+WINDOW_SIZE = (1024, 640)
+
+
+def configure(fullscreen: bool, offscreen: bool = False) -> None:
+    """Environment and Kivy config that must be set before Kivy's window exists."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # Kivy must not take over the root logger
+    os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")  # not xsel (absent on a kiosk)
+    if "KIVY_HOME" not in os.environ:  # Kivy writes config and logs there: keep it out of $HOME
+        os.environ["KIVY_HOME"] = str(Path(tempfile.gettempdir()) / f"kiosk-kivy-{os.getuid()}")
+    if offscreen or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")  # Mesa EGL; no display needed
+    from kivy.config import Config
+
+    Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
+    Config.set("graphics", "width", str(WINDOW_SIZE[0]))
+    Config.set("graphics", "height", str(WINDOW_SIZE[1]))
+    Config.set("graphics", "show_cursor", "0" if fullscreen else "1")
+    Config.set("kivy", "exit_on_escape", "0" if fullscreen else "1")
+    # A touchscreen kiosk has no physical keyboard: the on-screen one docks at the bottom.
+    Config.set("kivy", "keyboard_mode", "systemanddock" if fullscreen else "")
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+
+
+class UiLoop:
+    """``post``: run a callback on the UI thread, in order. ``run``: one worker thread for slow work."""
+
+    def __init__(self) -> None:
+        from kivy.clock import Clock
+
+        self._q: queue.Queue[Callable[[], None]] = queue.Queue()
+        self._trigger = Clock.create_trigger(self._drain, 0)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="kiosk-worker")
+        self._futures: list = []
+
+    def post(self, fn: Callable[[], None]) -> None:
+        self._q.put(fn)
+        self._trigger()
+
+    def _drain(self, _dt: float) -> None:
+        while True:
+            try:
+                fn = self._q.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                fn()
+            except Exception:  # one bad callback must not take the screen down
+                log.exception("UI callback failed")
+
+    def run(self, job: Callable[[], None]) -> None:
+        def guarded() -> None:
+            try:
+                job()
+            except Exception:
+                log.exception("background job failed")
+        self._futures = [f for f in self._futures if not f.done()] + [self._pool.submit(guarded)]
+
+    def idle(self) -> bool:
+        """No background job running or queued and no callback waiting (tests and screenshots wait on it)."""
+        return all(f.done() for f in self._futures) and self._q.empty()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def build_root(presenter):
+    """The widget tree for a presenter (tests render this directly)."""
+    from kiosk.ui.widgets import KioskRoot
+
+    return KioskRoot(presenter)
+
+
+def attach(presenter, loop: UiLoop, refresh_s: float = 1.0) -> list:
+    """Drive a presenter from the Kivy clock: idle countdown, status strip, staff figures."""
+    from kivy.clock import Clock
+
+    events = [Clock.schedule_interval(lambda _dt: presenter.tick(), 0.25),
+              Clock.schedule_interval(lambda _dt: presenter.refresh_status(), refresh_s),
+              Clock.schedule_interval(lambda _dt: presenter.refresh_staff(), 3.0)]
+    presenter.start()
+    return events
+
+
+def make_presenter(kiosk, loop: UiLoop, services=None):
+    from kiosk.app import SystemClock
+    from kiosk.presenters.kiosk import KioskPresenter, Settings
+    from kiosk.ui.services import KioskServices
+
+    services = services or KioskServices(kiosk, speaker=_speaker(kiosk.config))
+    return KioskPresenter(services, loop.run, loop.post, SystemClock(), Settings.from_config(kiosk.config))
+
+
+def _speaker(config):
+    if not config.ui.speak_answers:
+        return None
+    from kiosk.errors import KioskError
+    from kiosk.speech.speaker import Speaker
+    from kiosk.speech.tts import EspeakTTS
+
+    try:
+        return Speaker(EspeakTTS(config.tts.voice, config.tts.rate_wpm, config.tts.volume))
+    except KioskError as exc:  # no voice: the screen still works
+        log.warning("answers will not be spoken: %s", exc.message)
+        return None
+
+
+def run(config, fullscreen: bool) -> int:
+    """`kiosk run`: the touchscreen, until the window closes."""
+    configure(fullscreen)
+    from kivy.app import App
+
+    from kiosk.app import Kiosk
+
+    kiosk = Kiosk(config)
+    for w in kiosk.startup.warnings:
+        log.warning("%s: %s", w["code"], w["message"])
+    loop = UiLoop()
+    presenter = make_presenter(kiosk, loop)
+
+    class KioskApp(App):
+        title = "Kiosk"
+
+        def build(self):
+            return build_root(presenter)
+
+        def on_start(self):
+            kiosk.start_monitor()
+            kiosk.start_sync(on_answer=lambda item: loop.post(lambda: presenter.cloud_answer(item)))
+            self._events = attach(presenter, loop)
+
+    try:
+        KioskApp().run()
+    finally:
+        presenter.wipe()  # the last visitor's session does not outlive the app
+        loop.close()
+        speaker = getattr(presenter.services, "speaker", None)
+        if speaker is not None:
+            speaker.close()
+        kiosk.close()
+    return 0

@@ -1,0 +1,154 @@
+"""Kivy widgets: they render ``ViewState`` and forward touches to the presenter. No decisions here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.lang import Builder
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.utils import escape_markup
+
+from kiosk.presenters.state import TurnView, ViewState
+
+Builder.load_file(str(Path(__file__).with_name("kiosk.kv")))
+
+THEMES = {
+    False: dict(bg=[0.97, 0.96, 0.93, 1], fg=[0.08, 0.08, 0.1, 1], panel=[0.86, 0.86, 0.84, 1],
+                accent=[0.05, 0.3, 0.58, 1], accent_fg=[1, 1, 1, 1], button=[0.25, 0.27, 0.32, 1],
+                button_fg=[1, 1, 1, 1], muted=[0.3, 0.3, 0.34, 1], warn=[0.72, 0.08, 0.08, 1],
+                warn_fg=[1, 1, 1, 1]),
+    True: dict(bg=[0, 0, 0, 1], fg=[1, 1, 1, 1], panel=[0.12, 0.12, 0.12, 1], accent=[1, 0.9, 0, 1],
+               accent_fg=[0, 0, 0, 1], button=[1, 1, 1, 1], button_fg=[0, 0, 0, 1], muted=[0.88, 0.88, 0.88, 1],
+               warn=[1, 0.9, 0, 1], warn_fg=[0, 0, 0, 1]),
+}
+
+
+def turn_markup(turn: TurnView) -> str:
+    e = escape_markup
+    parts = [f"[b]You asked:[/b] {e(turn.question)}"]
+    if turn.error:
+        parts.append(f"[b]Sorry:[/b] {e(turn.error)}")
+    else:
+        parts.append(e(turn.answer) + (" …" if turn.streaming else "") if turn.answer or not turn.streaming
+                     else "[i]Thinking …[/i]")
+    if turn.sources:
+        parts.append(f"[i]From the visitor guide: {e(', '.join(turn.sources))}[/i]")
+    if turn.notice:
+        parts.append(f"[b]Note:[/b] {e(turn.notice)}")
+    return "\n".join(parts)
+
+
+class KioskRoot(BoxLayout):
+    p = ObjectProperty(None, allownone=True)  # the presenter
+    s = NumericProperty(1.0)  # text scale
+    bg = ListProperty(THEMES[False]["bg"])
+    fg = ListProperty(THEMES[False]["fg"])
+    panel = ListProperty(THEMES[False]["panel"])
+    accent = ListProperty(THEMES[False]["accent"])
+    accent_fg = ListProperty(THEMES[False]["accent_fg"])
+    button = ListProperty(THEMES[False]["button"])
+    button_fg = ListProperty(THEMES[False]["button_fg"])
+    muted = ListProperty(THEMES[False]["muted"])
+    warn = ListProperty(THEMES[False]["warn"])
+    warn_fg = ListProperty(THEMES[False]["warn_fg"])
+    mic_open = BooleanProperty(False)
+    listening = BooleanProperty(False)
+    typing = BooleanProperty(False)
+    countdown_shown = BooleanProperty(False)
+
+    def __init__(self, presenter, **kw) -> None:
+        super().__init__(**kw)
+        self.p = presenter
+        self._chips: list[str] | None = None
+        self._turn_labels: list = []
+        self._build_keypad()
+        presenter.subscribe(self.render)
+
+    # -- forwarding ---------------------------------------------------------------------------------------
+    def submit_typed(self) -> None:
+        if self.p.submit_text(self.ids.typed.text):
+            self.ids.typed.text = ""
+
+    def _build_keypad(self) -> None:
+        from kivy.factory import Factory
+
+        for key in "123456789 0 ":
+            if key == " ":
+                self.ids.keypad.add_widget(Factory.Widget(size_hint_y=None, height=dp(64)))
+                continue
+            b = Factory.KButton(text=key, min_height=dp(64))
+            b.bind(on_release=lambda _b, k=key: self.p.pin_digit(k))
+            self.ids.keypad.add_widget(b)
+
+    # -- rendering ----------------------------------------------------------------------------------------
+    def render(self, st: ViewState) -> None:
+        theme = THEMES[st.high_contrast]
+        for name, value in theme.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+        self.s = st.text_scale
+        ids = self.ids
+        for b in self._buttons():
+            b.scale, b.bg, b.fg = self.s, self.button, self.button_fg
+        sv = st.status
+        ids.network.text = f"Network: {sv.network}"
+        ids.mode.text = f"Mode: {sv.mode}"
+        self.mic_open = st.mic in ("listening", "opening")
+        ids.mic.text = "MIC ON\nlistening" if st.mic == "listening" else (
+            "MIC opening" if st.mic == "opening" else sv.mic)
+        self.countdown_shown = st.countdown is not None
+        ids.countdown.text = ("" if st.countdown is None else
+                              f"Still there? For your privacy this conversation clears in {st.countdown} s.")
+        if ids.screens.current != st.screen:
+            ids.screens.current = st.screen
+        ids.venue.text = escape_markup(st.venue or "Welcome")
+        if st.suggestions != self._chips:
+            self._chips = list(st.suggestions)
+            self._render_chips()
+        self._render_turns(st.turns)
+        ids.message.text = escape_markup(st.message)
+        ids.partial.text = f"Hearing: {escape_markup(st.partial)}" if st.partial else ""
+        self.listening = st.mic == "listening"
+        ids.level.value = st.level
+        self.typing = st.keyboard
+        ids.talk.text = st.talk_label
+        ids.pin_message.text = escape_markup(st.pin_message)
+        ids.pin_dots.text = " ".join("*" * st.pin_digits) or "-"
+        ids.staff_report.text = "\n".join(f"[b]{escape_markup(k)}:[/b] {escape_markup(str(v))}"
+                                          for k, v in st.staff.items()) or "Loading…"
+        ids.staff_message.text = escape_markup(st.staff_message)
+
+    def _buttons(self):
+        return [*self.ids.chips.children, *self.ids.keypad.children]
+
+    def _render_chips(self) -> None:
+        from kivy.factory import Factory
+
+        self.ids.chips.clear_widgets()
+        for question in self._chips or []:
+            b = Factory.KButton(text=question, scale=self.s, bg=self.button, fg=self.button_fg, min_height=dp(72))
+            b.bind(on_release=lambda _b, q=question: self.p.tap_suggestion(q))
+            self.ids.chips.add_widget(b)
+
+    def _render_turns(self, turns: list[TurnView]) -> None:
+        from kivy.factory import Factory
+
+        box = self.ids.turns
+        if len(self._turn_labels) != len(turns) or (turns and self._turn_labels[0].question != turns[0].question):
+            box.clear_widgets()
+            self._turn_labels = []
+            for t in turns:
+                label = Factory.KLabel()
+                label.question = t.question
+                box.add_widget(label)
+                self._turn_labels.append(label)
+        changed = False
+        for label, t in zip(self._turn_labels, turns):
+            text = turn_markup(t)
+            label.scale, label.color = self.s, self.fg
+            if label.text != text:
+                label.text, changed = text, True
+        if changed:
+            self.ids.scroller.scroll_y = 0
