@@ -90,3 +90,78 @@ class RecordingSink:
         for kind, t in self.events:
             text = text + t if kind == "token" else t
         return text
+
+
+class ManualClock:
+    """Time moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def monotonic(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+@dataclass
+class FakeServices:
+    """The presenter's services, scripted (logic tests only; tests/ui drive the real ones)."""
+
+    heard: str = "where are the toilets"
+    answer_tokens: tuple[str, ...] = ("Toilets are ", "on the ground floor.")
+    escalated: bool = False
+    listen_error: Exception | None = None
+    ask_error: Exception | None = None
+    calls: list[str] = field(default_factory=list)
+    tier: str = "full"
+
+    def venue(self) -> str:
+        return "Test Museum"
+
+    def suggestions(self, n: int) -> list[str]:
+        return ["When are you open?", "Where are the toilets?", "Is there a café?"][:n]
+
+    def listen(self, on_open, on_partial, on_level, should_stop) -> str:
+        self.calls.append("listen")
+        if self.listen_error is not None:
+            raise self.listen_error
+        on_open()
+        on_level(0.5)
+        on_partial(self.heard.split()[0])
+        return "" if should_stop() and not self.heard else self.heard
+
+    def ask(self, question, on_token, on_replace):
+        self.calls.append(f"ask:{question}")
+        if self.ask_error is not None:
+            raise self.ask_error
+        for t in self.answer_tokens:
+            on_token(t)
+        return Answer(question, "".join(self.answer_tokens), "llm", self.tier, self.escalated, 0.9,
+                      entry_ids=["f#toilets"])
+
+    def stop_speaking(self) -> None:
+        self.calls.append("stop_speaking")
+
+    def sources(self, entry_ids):
+        return ["Toilets" for i in entry_ids if i == "f#toilets"]
+
+    def reset_session(self) -> None:
+        self.calls.append("reset_session")
+
+    def status(self) -> dict:
+        return {"network": "Offline", "mode": "Full answers" if self.tier == "full" else "Saving power",
+                "degraded": self.tier != "full"}
+
+    def staff_report(self) -> dict:
+        self.calls.append("staff_report")
+        return {"Tier": self.tier, "Outbox": "0 waiting"}
+
+    def sync_now(self) -> str:
+        self.calls.append("sync_now")
+        return "sent 0"
+
+    def reload_pack(self) -> str:
+        self.calls.append("reload_pack")
+        return "reloaded"

@@ -233,7 +233,7 @@ class KioskPresenter:
 
     def _start_turn(self, question: str) -> None:
         st = self.state
-        st.busy, st.message = True, ""
+        st.busy, st.message, st.screen = True, "", "conversation"
         st.turns = (st.turns + [TurnView(question)])[-MAX_TURNS_SHOWN:]
 
     def _answer_job(self, question: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import time
+from pathlib import Path
 from typing import Iterator
 
 import numpy as np
@@ -112,3 +113,32 @@ class Microphone:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class WavSource:
+    """A recorded utterance played as if a microphone heard it (demos, tests): room noise before and after,
+    so the end-pointer calibrates and hears the visitor stop."""
+
+    def __init__(self, path: str | Path, realtime: bool = True, lead_s: float = 0.6, tail_s: float = 1.6,
+                 noise: float = 0.002) -> None:
+        from kiosk.speech.audio import read_wav
+
+        clip = read_wav(path, max_seconds=60)
+        rng = np.random.default_rng(7)
+        lead = (rng.standard_normal(int(RATE * lead_s)) * noise).astype(np.float32)
+        tail = (rng.standard_normal(int(RATE * tail_s)) * noise).astype(np.float32)
+        self.clip = Clip(np.concatenate([lead, clip.samples, tail]), clip.source_rate, clip.source_channels,
+                         clip.source_width, clip.clipped_fraction)
+        self.realtime = realtime
+
+    def open(self) -> "WavSource":
+        return self
+
+    def wait_ready(self, timeout_s: float = 5.0) -> bool:
+        return True
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        return wav_blocks(self.clip, realtime=self.realtime)
+
+    def close(self) -> None:
+        pass

@@ -15,6 +15,7 @@ from typing import Callable
 
 log = logging.getLogger("kiosk.ui")
 WINDOW_SIZE = (1024, 640)
+WORKER_NICE = 5
 
 
 def configure(fullscreen: bool, offscreen: bool = False) -> None:
@@ -38,6 +39,17 @@ def configure(fullscreen: bool, offscreen: bool = False) -> None:
     Config.set("input", "mouse", "mouse,disable_multitouch")
 
 
+def _lower_priority() -> None:
+    """The worker (and the llama.cpp threads it starts, which inherit it) yields the CPU to the UI thread,
+    so the screen keeps drawing while an answer streams on a two-core kiosk."""
+    import threading
+
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+    except (OSError, AttributeError) as exc:
+        log.warning("worker priority unchanged: %s", exc)
+
+
 class UiLoop:
     """``post``: run a callback on the UI thread, in order. ``run``: one worker thread for slow work."""
 
@@ -46,7 +58,7 @@ class UiLoop:
 
         self._q: queue.Queue[Callable[[], None]] = queue.Queue()
         self._trigger = Clock.create_trigger(self._drain, 0)
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="kiosk-worker")
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="kiosk-worker", initializer=_lower_priority)
         self._futures: list = []
 
     def post(self, fn: Callable[[], None]) -> None:
@@ -98,13 +110,14 @@ def attach(presenter, loop: UiLoop, refresh_s: float = 1.0) -> list:
     return events
 
 
-def make_presenter(kiosk, loop: UiLoop, services=None):
+def make_presenter(kiosk, loop: UiLoop, services=None, clock=None):
     from kiosk.app import SystemClock
     from kiosk.presenters.kiosk import KioskPresenter, Settings
     from kiosk.ui.services import KioskServices
 
     services = services or KioskServices(kiosk, speaker=_speaker(kiosk.config))
-    return KioskPresenter(services, loop.run, loop.post, SystemClock(), Settings.from_config(kiosk.config))
+    return KioskPresenter(services, loop.run, loop.post, clock or SystemClock(),
+                          Settings.from_config(kiosk.config))
 
 
 def _speaker(config):

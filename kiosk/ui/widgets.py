@@ -64,6 +64,16 @@ class KioskRoot(BoxLayout):
         self._chips: list[str] | None = None
         self._turn_labels: list = []
         self._build_keypad()
+        # Rows that come and go are taken out of the tree when hidden, so they can never catch a touch.
+        # ``ids`` are weak proxies: keep the rows themselves alive while they are out of the tree.
+        self._slots = {name: (self.ids[name].__self__, self.ids[name].parent,
+                              self.ids[name].parent.children.index(self.ids[name]))
+                       for name in ("countdown_bar", "level_row", "keyboard_row")}
+        from kivy.clock import Clock
+
+        self._state: ViewState | None = None
+        self._render_soon = Clock.create_trigger(lambda _dt: self.render_now(), 0)
+        self.renders = 0
         presenter.subscribe(self.render)
 
     # -- forwarding ---------------------------------------------------------------------------------------
@@ -83,7 +93,23 @@ class KioskRoot(BoxLayout):
             self.ids.keypad.add_widget(b)
 
     # -- rendering ----------------------------------------------------------------------------------------
+    def _show(self, name: str, visible: bool) -> None:
+        widget, parent, index = self._slots[name]
+        if visible and widget.parent is None:
+            parent.add_widget(widget, index=min(index, len(parent.children)))
+        elif not visible and widget.parent is not None:
+            parent.remove_widget(widget)
+
     def render(self, st: ViewState) -> None:
+        """Presenter changes (many per frame while tokens stream) are drawn once per frame."""
+        self._state = st
+        self._render_soon()
+
+    def render_now(self) -> None:
+        st = self._state
+        if st is None:
+            return
+        self.renders += 1
         theme = THEMES[st.high_contrast]
         for name, value in theme.items():
             if getattr(self, name) != value:
@@ -99,6 +125,7 @@ class KioskRoot(BoxLayout):
         ids.mic.text = "MIC ON\nlistening" if st.mic == "listening" else (
             "MIC opening" if st.mic == "opening" else sv.mic)
         self.countdown_shown = st.countdown is not None
+        self._show("countdown_bar", self.countdown_shown)
         ids.countdown.text = ("" if st.countdown is None else
                               f"Still there? For your privacy this conversation clears in {st.countdown} s.")
         if ids.screens.current != st.screen:
@@ -111,8 +138,10 @@ class KioskRoot(BoxLayout):
         ids.message.text = escape_markup(st.message)
         ids.partial.text = f"Hearing: {escape_markup(st.partial)}" if st.partial else ""
         self.listening = st.mic == "listening"
+        self._show("level_row", self.listening)
         ids.level.value = st.level
         self.typing = st.keyboard
+        self._show("keyboard_row", self.typing)
         ids.talk.text = st.talk_label
         ids.pin_message.text = escape_markup(st.pin_message)
         ids.pin_dots.text = " ".join("*" * st.pin_digits) or "-"
