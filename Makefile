@@ -2,7 +2,7 @@
 .PHONY: run test setup
 
 run: setup
-	.venv/bin/kiosk chat
+	.venv/bin/kiosk run
 
 test: setup
 	.venv/bin/python -m pytest tests

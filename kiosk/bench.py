@@ -7,6 +7,7 @@ threads and prompt (which reuses its longest cached prefix on its own). Runs alt
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 import tomllib
@@ -316,7 +317,31 @@ def bench_speech(config: Config, questions: list[str], bias: list[str] = ()) -> 
     return out
 
 
-def run_bench(config: Config, rounds: int = 2, max_tokens: int = 48, speech: bool = True) -> dict[str, Any]:
+def bench_ui(config: Config, rounds: int) -> dict[str, Any]:
+    """UI frame times while answers stream (in a child process: a Kivy window belongs to one process)."""
+    import json
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "kiosk.ui.offscreen", "bench", "--rounds", str(rounds)]
+    if config.source:
+        cmd += ["--config", config.source]
+    env = {**os.environ, "KIOSK_DATA_DIR": str(config.data_path)}
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env)
+    if r.returncode != 0:
+        return {"skipped": f"UI bench failed (exit {r.returncode}): {r.stderr.strip()[-400:]}"}
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def run_bench(config: Config, rounds: int = 2, max_tokens: int = 48, speech: bool = True,
+              ui: bool = True) -> dict[str, Any]:
+    report = _run_bench(config, rounds, max_tokens, speech)
+    if ui:  # after the bench's own kiosk is closed: one model in memory at a time
+        report["ui"] = bench_ui(config, rounds)
+    return report
+
+
+def _run_bench(config: Config, rounds: int, max_tokens: int, speech: bool) -> dict[str, Any]:
     from kiosk.app import Kiosk
 
     t0 = time.perf_counter()
@@ -393,4 +418,13 @@ def format_report(r: dict[str, Any]) -> str:
                              + (f"  WER {v['wer_espeak']:.1%}" if "wer_espeak" in v else ""))
     elif sp:
         lines.append(f"speech skipped: {sp['skipped']}")
+    ui = r.get("ui")
+    if ui and "skipped" not in ui:
+        lines.append(f"touchscreen frame time while an answer streams: p50 {ui['streaming_frame_ms_p50']} ms "
+                     f"p95 {ui['streaming_frame_ms_p95']} ms; idle screen p50 {ui['idle_frame_ms_p50']} ms "
+                     f"p95 {ui['idle_frame_ms_p95']} ms; ratio p50 {ui['ratio_p50']} p95 {ui['ratio_p95']} "
+                     f"({ui['frames_while_streaming']} frames over {ui['answers']} answers, "
+                     f"{ui['renders_per_answer']} renders per answer)")
+    elif ui:
+        lines.append(f"touchscreen skipped: {ui['skipped']}")
     return "\n".join(lines)

@@ -4,33 +4,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any, Callable
 
+from kiosk.cli_common import config as _config
+from kiosk.cli_common import emit as _emit
+from kiosk.cli_common import fail as _fail
+from kiosk.cli_speech import cmd_listen, cmd_say, cmd_transcribe
 from kiosk.errors import InputError, KioskError
 
 MAX_LINE_BYTES = 1_000_000
-
-
-def _emit(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
-
-
-def _config(args):
-    from kiosk.config import load_config
-
-    return load_config(args.config)
-
-
-def _fail(err: KioskError, as_json: bool) -> int:
-    if as_json:
-        _emit({"error": err.as_dict()})
-    else:
-        print(f"kiosk: {err.message} [{err.code}]", file=sys.stderr)
-    return err.exit_code
 
 
 # -- ask ----------------------------------------------------------------------------------------------------
@@ -139,6 +123,39 @@ def cmd_chat(args) -> int:
     finally:
         kiosk.reset_session()
         kiosk.close()
+
+
+# -- touchscreen --------------------------------------------------------------------------------------------
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or os.environ.get("SDL_VIDEODRIVER") in ("kmsdrm", "wayland", "x11"))
+
+
+def cmd_run(args) -> int:
+    cfg = _config(args)
+    if not has_display():
+        print("kiosk: no display here (DISPLAY / WAYLAND_DISPLAY unset): starting the text kiosk instead. "
+              "On the kiosk itself the session (packaging/kiosk-session) provides one.", file=sys.stderr)
+        return cmd_chat(args)
+    from kiosk.ui.app import run
+
+    return run(cfg, fullscreen=cfg.ui.fullscreen and not args.windowed)
+
+
+def cmd_screenshot(args) -> int:
+    from kiosk.ui.app import configure
+
+    cfg = _config(args)
+    configure(fullscreen=False, offscreen=True)
+    from kiosk.ui.offscreen import screenshots
+
+    shots = screenshots(cfg, args.out)
+    if args.json:
+        _emit({"screenshots": [str(p) for p in shots]})
+    else:
+        for p in shots:
+            print(p)
+    return 0
 
 
 # -- operator commands --------------------------------------------------------------------------------------
@@ -256,110 +273,6 @@ def _install_model(args) -> int:
     return 0
 
 
-def cmd_transcribe(args) -> int:
-    from kiosk.speech.audio import read_wav
-    from kiosk.speech.capture import wav_blocks
-    from kiosk.speech.listen import transcribe_blocks
-    from kiosk.speech.setup import build_recognizers, pack_bias
-
-    cfg = _config(args)
-    clip = read_wav(args.file, cfg.speech.max_audio_s)
-    bias = _bias(cfg)
-    rec, final = build_recognizers(cfg, bias, engine=args.engine)
-    tr = transcribe_blocks(wav_blocks(clip, realtime=args.realtime), rec, final)
-    out = tr.public()
-    if clip.clipped_fraction > 0.01:
-        out["warning"] = f"{clip.clipped_fraction:.0%} of the samples are clipped"
-    if not tr.text:
-        out["warning"] = "no speech was recognised"
-    _emit(out) if args.json else print(tr.text or "(no speech recognised)")
-    return 0
-
-
-def _bias(cfg) -> list[str]:
-    from kiosk.knowledge.index import KnowledgeIndex
-    from kiosk.speech.setup import pack_bias
-
-    index = KnowledgeIndex(cfg.knowledge_db_path)
-    try:
-        return pack_bias(index.entries(), cfg.device.venue or index.meta().get("title", ""))
-    finally:
-        index.close()
-
-
-def cmd_listen(args) -> int:
-    from kiosk.app import Kiosk
-    from kiosk.speech.capture import Microphone
-    from kiosk.speech.gate import gated
-    from kiosk.speech.listen import transcribe_blocks
-    from kiosk.speech.setup import build_recognizers, pack_bias
-    from kiosk.speech.vad import VadConfig
-
-    cfg = _config(args)
-    kiosk = Kiosk(cfg)
-    sc = cfg.speech
-    try:
-        rec, final = build_recognizers(cfg, pack_bias(kiosk.index.entries(), kiosk.venue))
-        vad = VadConfig(end_silence_s=sc.end_silence_s, max_utterance_s=sc.max_utterance_s,
-                        no_speech_timeout_s=sc.no_speech_timeout_s)
-        mic = Microphone(sc.device or None).open()
-        speaker = None
-        if args.speak:
-            from kiosk.speech.speaker import Speaker
-            from kiosk.speech.tts import EspeakTTS
-
-            speaker = Speaker(EspeakTTS(cfg.tts.voice, cfg.tts.rate_wpm, cfg.tts.volume))
-    except KioskError as err:
-        kiosk.close()
-        return _fail(err, args.json)
-    try:
-        if not mic.wait_ready():
-            return _fail(KioskError("mic_unavailable", "the microphone delivers no audio"), args.json)
-        import threading
-
-        tapped = threading.Event()
-        if sys.stdin.isatty():  # Enter = the touchscreen's tap-to-stop
-            def wait_for_enter() -> None:
-                while sys.stdin.readline():
-                    tapped.set()
-                    if speaker is not None:
-                        speaker.stop()  # barge-in
-
-            threading.Thread(target=wait_for_enter, daemon=True).start()
-        while True:
-            tapped.clear()
-            print("listening... (speak now; Enter stops, Ctrl-C quits)", file=sys.stderr, flush=True)
-            on_partial = None if args.json else (lambda t: print(f"\r  … {t}", end="", file=sys.stderr))
-            tr = transcribe_blocks(gated(mic.blocks(), speaker), rec, final, on_partial=on_partial,
-                                   endpoint=vad, should_stop=tapped.is_set)
-            if tr.text:
-                if speaker is not None:
-                    from kiosk.speech.speaker import SpeakingSink
-
-                    sink = SpeakingSink(speaker)
-                    ans = kiosk.ask(tr.text, sink)
-                    sink.finish()
-                else:
-                    ans = kiosk.ask(tr.text)
-                if args.json:
-                    _emit({"transcript": tr.public(), "answer": ans.public()})
-                else:
-                    print(f"\nYou asked: {tr.text}\n{ans.answer}")
-            elif args.json:
-                _emit({"transcript": tr.public(), "answer": None})
-            if args.once:
-                return 0
-            mic.drain()
-    except KioskError as err:
-        return _fail(err, args.json)
-    finally:
-        mic.close()
-        if speaker is not None:
-            speaker.close()
-        kiosk.reset_session()
-        kiosk.close()
-
-
 def cmd_sync(args) -> int:
     from kiosk.store.db import connect
     from kiosk.store.outbox import Outbox
@@ -379,32 +292,6 @@ def cmd_sync(args) -> int:
         print(f"sent {r.sent or 0}, to retry {r.retry or 0}, dead {r.dead or 0}")
         for s in r.skipped:
             print(f"  {s}")
-    return 0
-
-
-def cmd_say(args) -> int:
-    from kiosk.speech.audio import write_wav
-    from kiosk.speech.tts import EspeakTTS
-
-    cfg = _config(args)
-    text = " ".join(args.text).strip()
-    if not text:
-        return _fail(InputError("empty_text", "nothing to say"), args.json)
-    tts = EspeakTTS(cfg.tts.voice, cfg.tts.rate_wpm, cfg.tts.volume)
-    samples = tts.synthesize(text)
-    if args.out:
-        write_wav(args.out, samples, tts.sample_rate)
-    else:
-        try:
-            import sounddevice as sd
-
-            sd.play(samples, tts.sample_rate, blocking=True)
-        except Exception as exc:  # no output device: a state, not a crash
-            return _fail(KioskError("no_output_device", f"no audio output ({exc}); use --out FILE.wav"),
-                         args.json)
-    out = {"text": text, "out": args.out or "", "sample_rate": tts.sample_rate,
-           "duration_s": round(len(samples) / tts.sample_rate, 3), "voice": cfg.tts.voice}
-    _emit(out) if args.json else print(f"{out['duration_s']} s of speech" + (f" -> {args.out}" if args.out else ""))
     return 0
 
 
@@ -448,7 +335,8 @@ def cmd_doctor(args) -> int:
 def cmd_bench(args) -> int:
     from kiosk.bench import run_bench
 
-    report = run_bench(_config(args), rounds=args.rounds, max_tokens=args.max_tokens, speech=not args.no_speech)
+    report = run_bench(_config(args), rounds=args.rounds, max_tokens=args.max_tokens, speech=not args.no_speech,
+                       ui=not args.no_ui)
     if args.json:
         _emit(report)
     else:
@@ -478,6 +366,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rounds", type=int, default=2, help="passes over the questions")
     sp.add_argument("--max-tokens", type=int, default=48)
     sp.add_argument("--no-speech", action="store_true", help="skip the speech benchmarks")
+    sp.add_argument("--no-ui", action="store_true", help="skip the touchscreen frame-time benchmark")
+    sp = add("run", cmd_run, "the touchscreen kiosk (fullscreen; the text kiosk when there is no display)",
+             json_flag=False)
+    sp.add_argument("--windowed", action="store_true", help="a window instead of the whole screen")
+    sp = add("screenshot", cmd_screenshot, "render every touchscreen screen offscreen with sample content to PNGs")
+    sp.add_argument("--out", required=True, help="directory for the PNG files")
     def leaf(group, name: str, help: str) -> argparse.ArgumentParser:
         lp = group.add_parser(name, help=help, description=help)
         lp.add_argument("--json", action="store_true", help="machine-readable output")

@@ -12,8 +12,10 @@ SMOLLM_VERSION=0.1.2
 # batched prompt (llama.cpp issue 20824). AVX2/FMA/F16C cover every x86_64 kiosk CPU made since ~2015.
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF"
 # Debian packages: PortAudio for sounddevice; PulseAudio (the kiosk's sound server, and the tests' virtual
-# microphone); espeak-ng speaks test questions.
-APT_PACKAGES=(libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins espeak-ng ${KIOSK_APT_PACKAGES:-})
+# microphone); espeak-ng speaks test questions; Mesa EGL/GBM lets Kivy render with no display (tests,
+# `kiosk screenshot`) and on a bare KMS screen.
+APT_PACKAGES=(libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins espeak-ng
+              libegl1 libegl-mesa0 libgbm1 libgl1-mesa-dri ${KIOSK_APT_PACKAGES:-})
 
 stamp_inputs() { cat packaging/setup.sh pyproject.toml; echo "$LLAMA_CMAKE_ARGS"; }
 STAMP=$VENV/.kiosk-setup-$(stamp_inputs | sha256sum | cut -c1-16)

@@ -141,6 +141,8 @@ class KioskRoot(BoxLayout):
         self._show("level_row", self.listening)
         ids.level.value = st.level
         self.typing = st.keyboard
+        if self.typing != (self.ids.keyboard_row.parent is not None):
+            self._to_latest()
         self._show("keyboard_row", self.typing)
         ids.talk.text = st.talk_label
         ids.pin_message.text = escape_markup(st.pin_message)
@@ -180,4 +182,10 @@ class KioskRoot(BoxLayout):
             if label.text != text:
                 label.text, changed = text, True
         if changed:
-            self.ids.scroller.scroll_y = 0
+            self._to_latest()
+
+    def _to_latest(self) -> None:
+        """Show the newest answer: after the layout has settled (next frame), not before."""
+        from kivy.clock import Clock
+
+        Clock.schedule_once(lambda _dt: setattr(self.ids.scroller, "scroll_y", 0), 0.05)

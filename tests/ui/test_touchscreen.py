@@ -158,3 +158,26 @@ def test_touch_targets_text_size_and_contrast(real_kiosk, screen_factory):
     assert list(s.root.bg) != bg and list(s.root.bg) == [0, 0, 0, 1]
     # State is in words, never colour alone: the mic and mode are spelled out in the strip.
     assert ids.mic.text == "Microphone off" and ids.mode.text.startswith("Mode: ")
+
+
+def test_screenshot_command_writes_every_screen(tmp_path):
+    """`kiosk screenshot` in its own process, as an operator runs it."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "shots"
+    r = subprocess.run([sys.executable, "-m", "kiosk", "screenshot", "--out", str(out), "--json"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    names = sorted(p.name for p in out.glob("*.png"))
+    assert names == sorted(["attract.png", "listening.png", "streaming.png", "conversation.png",
+                            "escalated-and-keyboard.png", "still-there.png", "high-contrast.png", "staff-pin.png",
+                            "staff.png"])
+    import struct
+
+    for p in out.glob("*.png"):
+        data = p.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", p
+        assert struct.unpack(">II", data[16:24]) == (1024, 640), p
+        # A blank or black frame compresses to a few KB; real text and widgets do not.
+        assert len(data) > 15_000, f"{p.name} looks blank ({len(data)} bytes)"
