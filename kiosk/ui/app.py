@@ -16,6 +16,7 @@ from typing import Callable
 log = logging.getLogger("kiosk.ui")
 WINDOW_SIZE = (1024, 640)
 WORKER_NICE = 5
+MAX_FPS = 30
 
 
 def configure(fullscreen: bool, offscreen: bool = False) -> None:
@@ -33,6 +34,9 @@ def configure(fullscreen: bool, offscreen: bool = False) -> None:
     Config.set("graphics", "width", str(WINDOW_SIZE[0]))
     Config.set("graphics", "height", str(WINDOW_SIZE[1]))
     Config.set("graphics", "show_cursor", "0" if fullscreen else "1")
+    # 30 frames a second is smooth for text streaming and leaves the CPU to the model on small kiosks
+    # (software GL on a 2-core box costs a core at 60).
+    Config.set("graphics", "maxfps", str(MAX_FPS))
     Config.set("kivy", "exit_on_escape", "0" if fullscreen else "1")
     # A touchscreen kiosk has no physical keyboard: the on-screen one docks at the bottom.
     Config.set("kivy", "keyboard_mode", "systemanddock" if fullscreen else "")

@@ -14,6 +14,8 @@ from kiosk.presenters.state import TurnView, ViewState
 
 Builder.load_file(str(Path(__file__).with_name("kiosk.kv")))
 
+STREAM_REDRAW_S = 0.1
+
 THEMES = {
     False: dict(bg=[0.97, 0.96, 0.93, 1], fg=[0.08, 0.08, 0.1, 1], panel=[0.86, 0.86, 0.84, 1],
                 accent=[0.05, 0.3, 0.58, 1], accent_fg=[1, 1, 1, 1], button=[0.25, 0.27, 0.32, 1],
@@ -25,19 +27,48 @@ THEMES = {
 }
 
 
-def turn_markup(turn: TurnView) -> str:
+def turn_parts(turn: TurnView) -> tuple[str, str, str]:
+    """(question as markup, answer as plain text, sources and notices as markup). The answer is the part that
+    changes with every token, so it is a plain label: Kivy lays out markup in Python, which is slow."""
     e = escape_markup
-    parts = [f"[b]You asked:[/b] {e(turn.question)}"]
     if turn.error:
-        parts.append(f"[b]Sorry:[/b] {e(turn.error)}")
+        answer = f"Sorry: {turn.error}"
+    elif turn.answer or not turn.streaming:
+        answer = turn.answer + (" …" if turn.streaming else "")
     else:
-        parts.append(e(turn.answer) + (" …" if turn.streaming else "") if turn.answer or not turn.streaming
-                     else "[i]Thinking …[/i]")
+        answer = "Thinking …"
+    meta = []
     if turn.sources:
-        parts.append(f"[i]From the visitor guide: {e(', '.join(turn.sources))}[/i]")
+        meta.append(f"[i]From the visitor guide: {e(', '.join(turn.sources))}[/i]")
     if turn.notice:
-        parts.append(f"[b]Note:[/b] {e(turn.notice)}")
-    return "\n".join(parts)
+        meta.append(f"[b]Note:[/b] {e(turn.notice)}")
+    return f"[b]You asked:[/b] {e(turn.question)}", answer, "\n".join(meta)
+
+
+class TurnBox(BoxLayout):
+    """One question and answer on the conversation screen."""
+
+    def __init__(self, question: str, **kw) -> None:
+        from kivy.factory import Factory
+
+        super().__init__(orientation="vertical", size_hint_y=None, **kw)
+        self.question = question
+        self.bind(minimum_height=self.setter("height"))
+        self.parts = [Factory.KLabel(), Factory.KLabel(markup=False), Factory.KLabel()]
+        for label in self.parts:
+            self.add_widget(label)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(label.text for label in self.parts if label.text)
+
+    def show(self, turn: TurnView, scale: float, color) -> bool:
+        changed = False
+        for label, text in zip(self.parts, turn_parts(turn)):
+            label.scale, label.color = scale, color
+            if label.text != text:
+                label.text, changed = text, True
+        return changed
 
 
 class KioskRoot(BoxLayout):
@@ -73,6 +104,9 @@ class KioskRoot(BoxLayout):
 
         self._state: ViewState | None = None
         self._render_soon = Clock.create_trigger(lambda _dt: self.render_now(), 0)
+        # While tokens stream, redraw the answer a few times a second rather than every frame: each
+        # text re-layout competes with the model for the CPU (and the GIL) on a small kiosk.
+        self._render_streaming = Clock.create_trigger(lambda _dt: self.render_now(), STREAM_REDRAW_S)
         self.renders = 0
         presenter.subscribe(self.render)
 
@@ -103,7 +137,10 @@ class KioskRoot(BoxLayout):
     def render(self, st: ViewState) -> None:
         """Presenter changes (many per frame while tokens stream) are drawn once per frame."""
         self._state = st
-        self._render_soon()
+        if st.busy and st.turns and st.turns[-1].answer:
+            self._render_streaming()
+        else:
+            self._render_soon()
 
     def render_now(self) -> None:
         st = self._state
@@ -164,23 +201,16 @@ class KioskRoot(BoxLayout):
             self.ids.chips.add_widget(b)
 
     def _render_turns(self, turns: list[TurnView]) -> None:
-        from kivy.factory import Factory
-
         box = self.ids.turns
         if len(self._turn_labels) != len(turns) or (turns and self._turn_labels[0].question != turns[0].question):
             box.clear_widgets()
             self._turn_labels = []
             for t in turns:
-                label = Factory.KLabel()
-                label.question = t.question
-                box.add_widget(label)
-                self._turn_labels.append(label)
+                self._turn_labels.append(TurnBox(t.question))
+                box.add_widget(self._turn_labels[-1])
         changed = False
-        for label, t in zip(self._turn_labels, turns):
-            text = turn_markup(t)
-            label.scale, label.color = self.s, self.fg
-            if label.text != text:
-                label.text, changed = text, True
+        for turn_box, t in zip(self._turn_labels, turns):
+            changed = turn_box.show(t, self.s, self.fg) or changed
         if changed:
             self._to_latest()
 
