@@ -34,6 +34,17 @@ def input_level(block: np.ndarray) -> float:
     return max(0.0, min(1.0, (20 * math.log10(rms + 1e-6) + 60) / 50))
 
 
+def resources_line(r: dict) -> str:
+    def num(key: str, unit: str, digits: int = 0) -> str:
+        v = r.get(key, "unknown")
+        return f"{v:.{digits}f}{unit}" if isinstance(v, (int, float)) and not isinstance(v, bool) else "unknown"
+
+    battery = num("battery_pct", " %") + (" on battery" if r.get("on_battery") is True else "")
+    return (f"memory free {num('mem_available_mb', ' MB')}, CPU load {num('cpu_load', ' per core', 2)}, "
+            f"temperature {num('temp_c', ' °C')}{' (throttled)' if r.get('throttled') is True else ''}, "
+            f"battery {battery}, disk free {num('disk_free_mb', ' MB')}")
+
+
 class _Sink:
     def __init__(self, on_token: Callable[[str], None], on_replace: Callable[[str], None]) -> None:
         self.token, self.replace = on_token, on_replace
@@ -118,7 +129,9 @@ class KioskServices:
     def status(self) -> dict:
         """Attribute reads only: called from the UI thread."""
         cfg, sync = self.config, self.kiosk.sync
-        if not (cfg.cloud.base_url or cfg.ingest.url):
+        configured = (sync.s.cloud_base_url or sync.s.ingest_url) if sync is not None else (
+            cfg.cloud.base_url or cfg.ingest.url)
+        if not configured:
             network = "Local only"
         elif sync is None or sync.reachable is None:
             network = "Connecting…"
@@ -136,7 +149,7 @@ class KioskServices:
         return {
             "Tier": f"{st['tier']} ({st['resources']['reason'] or 'normal'})"
                     + (" — simulated readings" if st["resources"]["simulated"] else ""),
-            "Resources": ", ".join(f"{k} {v}" for k, v in readings.items()) or "unknown",
+            "Resources": resources_line(readings),
             "Model": f"{st['model'].get('name', st['model']['configured'])}"
                      + (" (loaded)" if st["model"]["loaded"] else " (not loaded)"),
             "Knowledge pack": f"{st['pack']['title']} v{st['pack']['version']} ({st['pack']['entries']} entries)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 
 import pytest
 
@@ -181,3 +182,53 @@ def test_screenshot_command_writes_every_screen(tmp_path):
         assert struct.unpack(">II", data[16:24]) == (1024, 640), p
         # A blank or black frame compresses to a few KB; real text and widgets do not.
         assert len(data) > 15_000, f"{p.name} looks blank ({len(data)} bytes)"
+
+
+def test_status_strip_and_a_cloud_answer_reaching_the_open_session(real_kiosk, screen_factory):
+    """Offline, then online through a real receiver on 127.0.0.1; degraded mode in words."""
+    from receiver import Receiver
+
+    from kiosk.store.db import connect
+    from kiosk.sync.worker import SyncSettings, SyncWorker
+
+    s = screen_factory(real_kiosk)
+    ids = s.root.ids
+    assert ids.network.text == "Network: Local only"  # no cloud configured
+    dead = SyncWorker(connect(real_kiosk.config.db_path),
+                      SyncSettings(device_id="t", cloud_base_url="http://127.0.0.1:9/v1", timeout_s=2,
+                                   backoff_base_s=0.01, backoff_cap_s=0.05))
+    receiver = Receiver()
+    try:
+        real_kiosk.sync = dead
+        s.p.submit_text("Who carved the figurehead in the main hall?")
+        s.until(lambda: s.p.state.turns and not s.p.state.busy)
+        s.settle()
+        assert "Passed on to staff" in ids.turns.children[0].text
+        dead.run_once()
+        s.p.refresh_status()
+        s.pump(3)
+        assert ids.network.text == "Network: Offline — questions wait safely"
+        session = real_kiosk.session_id
+        live = SyncWorker(connect(real_kiosk.config.db_path),
+                          SyncSettings(device_id="t", cloud_base_url=receiver.url + "/v1"),
+                          on_answer=lambda item: s.loop.post(lambda: s.p.cloud_answer(item))
+                          if item["session_id"] == session else None)
+        real_kiosk.sync = live
+        time.sleep(0.1)  # past the (tiny) retry back-off of the failed attempt
+        live.run_once()
+        s.until(lambda: "Staff say" in ids.turns.children[0].text, timeout_s=30)
+        assert "Answer from our online assistant." in ids.turns.children[0].text
+        s.p.refresh_status()
+        s.pump(3)
+        assert ids.network.text == "Network: Online"
+        real_kiosk.force_tier("reduced", "test")
+        s.p.refresh_status()
+        s.pump(3)
+        assert ids.mode.text == "Mode: Saving power: shorter answers"
+    finally:
+        real_kiosk.force_tier("full", "test")
+        real_kiosk.sync = None
+        for w in (dead, live if "live" in dir() else None):
+            if w is not None:
+                w.stop()
+        receiver.close()
