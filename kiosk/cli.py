@@ -128,7 +128,7 @@ def cmd_chat(args) -> int:
 # -- touchscreen --------------------------------------------------------------------------------------------
 def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                or os.environ.get("SDL_VIDEODRIVER") in ("kmsdrm", "wayland", "x11"))
+                or os.environ.get("SDL_VIDEODRIVER") in ("kmsdrm", "wayland", "x11", "offscreen"))
 
 
 def cmd_run(args) -> int:

@@ -161,9 +161,17 @@ def run(config, fullscreen: bool) -> int:
             kiosk.start_monitor()
             kiosk.start_sync(on_answer=lambda item: loop.post(lambda: presenter.cloud_answer(item)))
             self._events = attach(presenter, loop)
+            log.warning("touchscreen ready (%s)", "fullscreen" if fullscreen else "windowed")
 
+    app = KioskApp()
+    import signal
+
+    from kivy.clock import Clock
+
+    # systemd stops the kiosk with SIGTERM: leave through the app's own exit so the session is wiped.
+    signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: app.stop(), 0))
     try:
-        KioskApp().run()
+        app.run()
     finally:
         presenter.wipe()  # the last visitor's session does not outlive the app
         loop.close()
@@ -171,4 +179,5 @@ def run(config, fullscreen: bool) -> int:
         if speaker is not None:
             speaker.close()
         kiosk.close()
+        log.warning("touchscreen stopped; session wiped")
     return 0

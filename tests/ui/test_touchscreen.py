@@ -232,3 +232,52 @@ def test_status_strip_and_a_cloud_answer_reaching_the_open_session(real_kiosk, s
             if w is not None:
                 w.stop()
         receiver.close()
+
+
+def _kiosk_run(env_extra: dict, stdin=None):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    env.update(env_extra)
+    return subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--windowed"], env=env, text=True,
+                            stdin=stdin if stdin is not None else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_kiosk_run_starts_the_touchscreen_and_stops_cleanly_on_sigterm():
+    import signal
+    import threading
+
+    proc = _kiosk_run({"SDL_VIDEODRIVER": "offscreen"})
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        for line in proc.stderr:
+            lines.append(line)
+            if "touchscreen ready" in line:
+                ready.set()
+
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    try:
+        assert ready.wait(180), "".join(lines)[-3000:]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    t.join(10)
+    assert any("session wiped" in line for line in lines), "".join(lines)[-3000:]
+
+
+def test_kiosk_run_without_a_display_says_so_and_runs_the_text_kiosk():
+    import subprocess
+
+    proc = _kiosk_run({}, stdin=subprocess.PIPE)
+    out, err = proc.communicate("When are you open?\n", timeout=300)
+    assert proc.returncode == 0, err[-2000:]
+    assert "no display here" in err
+    assert "17:30" in out
