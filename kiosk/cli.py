@@ -262,7 +262,8 @@ def _speech_models(cfg) -> list[dict]:
 
 
 def _install_model(args) -> int:
-    from kiosk.speech.install import install_vosk, progress_bar
+    from kiosk.speech.install import install_vosk
+    from kiosk.transfer import progress_bar
 
     cfg = _config(args)
     path = install_vosk(args.source, cfg.installed_models_path, sha256=args.sha256 or "", name=args.name or "",
@@ -405,6 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
     csub = sp.add_subparsers(dest="config_cmd", required=True)
     c = leaf(csub, "show", "print the effective configuration (TOML)")
     c.add_argument("--docs", action="store_true", help="list every setting with its documentation")
+    from kiosk.cli_bundle import add_parsers
+
+    add_parsers(add, leaf)
     sp = add("doctor", cmd_doctor, "check this machine's set-up")
     sp.add_argument("--build", action="store_true", help="only check the llama.cpp build (no AMX)")
     return p

@@ -171,6 +171,18 @@ class UIConfig:
 
 
 @dataclass(frozen=True)
+class BundlesConfig:
+    trusted_keys: str = doc("Public keys whose signed bundles this kiosk installs: `ed25519:BASE64` "
+                            "entries separated by spaces (`kiosk keys generate` prints one). Empty = none.", "")
+    max_file_mb: int = doc("Largest single file a bundle may carry.", 4096)
+    max_total_mb: int = doc("Largest bundle (all files).", 8192)
+    health_timeout_s: float = doc("How long the post-install health check may take before it counts as failed.",
+                                  300.0)
+    probe_question: str = doc("Question the health check asks when the bundle names none.",
+                              "When are you open?")
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: str = doc("Where databases live; $KIOSK_DATA_DIR wins; empty = the user data dir.", "")
     device: DeviceConfig = doc("This kiosk.", default_factory=DeviceConfig, default=dataclasses.MISSING)
@@ -189,6 +201,8 @@ class Config:
     sync: SyncConfig = doc("Outbox delivery.", default_factory=SyncConfig, default=dataclasses.MISSING)
     tts: TTSConfig = doc("Speech output.", default_factory=TTSConfig, default=dataclasses.MISSING)
     ui: UIConfig = doc("The touchscreen.", default_factory=UIConfig, default=dataclasses.MISSING)
+    bundles: BundlesConfig = doc("Signed update bundles.", default_factory=BundlesConfig,
+                                 default=dataclasses.MISSING)
     source: str = doc("The file this configuration was read from (informational).", "")
 
     @property
@@ -204,6 +218,10 @@ class Config:
         return self.data_path / "knowledge.db"
 
     @property
+    def bundles_path(self) -> Path:
+        return self.data_path / "bundles"
+
+    @property
     def installed_models_path(self) -> Path:
         """Models installed on this kiosk (Vosk...); the app directory may be read-only."""
         return self.data_path / "models"
@@ -212,7 +230,36 @@ class Config:
 _SECTION_TYPES = {"device": DeviceConfig, "llm": LLMConfig, "knowledge": KnowledgeConfig,
                   "turn": TurnConfig, "session": SessionConfig, "speech": SpeechConfig,
                   "resources": ResourcesConfig, "cloud": CloudConfig, "ingest": IngestConfig,
-                  "sync": SyncConfig, "tts": TTSConfig, "ui": UIConfig}
+                  "sync": SyncConfig, "tts": TTSConfig, "ui": UIConfig, "bundles": BundlesConfig}
+
+
+def bundle_overlay(bundles_dir: Path) -> dict[str, dict[str, Any]]:
+    """Settings from the installed bundle (``kiosk bundle install``): its model, pack and config file.
+    A bundle may not change where data lives or which keys are trusted."""
+    current = bundles_dir / "current"
+    if not current.is_symlink():
+        return {}
+    root = current.resolve()
+    try:
+        import json
+
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # a damaged install: the kiosk runs on its own config; `kiosk bundle status` says why
+    overlay: dict[str, dict[str, Any]] = {}
+    if manifest.get("config"):
+        try:
+            raw = tomllib.loads((root / manifest["config"]).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError("bad_bundle_config", f"the installed bundle's config is unreadable: {exc}") from exc
+        for name, values in raw.items():
+            if name in _SECTION_TYPES and name != "bundles" and isinstance(values, dict):
+                overlay[name] = dict(values)
+    if manifest.get("model"):
+        overlay.setdefault("llm", {})["model"] = str(root / manifest["model"])
+    if manifest.get("pack"):
+        overlay.setdefault("knowledge", {})["pack"] = str(root / manifest["pack"])
+    return overlay
 
 
 def default_config_path() -> Path:
@@ -298,6 +345,9 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
         data_dir = env["KIOSK_DATA_DIR"]
     if not data_dir:
         data_dir = str(default_data_dir())
+    for section, values in bundle_overlay(Path(data_dir).expanduser() / "bundles").items():
+        for name, value in values.items():  # the bundle fills in what this kiosk's own config leaves unset
+            sections[section].setdefault(name, value)
 
     built = {name: _section(cls, sections[name], name) for name, cls in _SECTION_TYPES.items()}
     return Config(data_dir=str(data_dir), source=str(file_path or ""), **built)

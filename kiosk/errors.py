@@ -46,3 +46,9 @@ class StorageError(KioskError):
     """The local database cannot be opened or written (full disk, corruption, permissions)."""
 
     exit_code = 5
+
+
+class BundleError(KioskError):
+    """A bundle was refused or could not be installed; the installed version is unchanged."""
+
+    exit_code = 7

@@ -5,60 +5,19 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import sys
 import time
 import zipfile
 from pathlib import Path
-from typing import Callable
 
 from kiosk.errors import InputError, ModelError
 from kiosk.speech.recognizers import is_vosk_model
+from kiosk.transfer import Progress, download
 
 MAX_MODEL_BYTES = 4 << 30
-Progress = Callable[[int, int], None]
-
-
-def progress_bar(label: str) -> Progress:
-    last = [0.0]
-
-    def show(done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - last[0] < 0.2 and done < total:
-            return
-        last[0] = now
-        if total:
-            filled = int(30 * done / total)
-            sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {done / total:6.1%} "
-                             f"{done / 1e6:8.1f} MB")
-        else:
-            sys.stderr.write(f"\r{label} {done / 1e6:8.1f} MB")
-        if done >= total > 0:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
 
 
 def _download(url: str, dest: Path, progress: Progress) -> None:
-    import httpx
-
-    try:
-        with httpx.stream("GET", url, follow_redirects=True, timeout=30.0) as r:
-            if r.status_code != 200:
-                raise ModelError("download_failed", f"{url} answered HTTP {r.status_code}")
-            total = int(r.headers.get("content-length") or 0)
-            if total > MAX_MODEL_BYTES:
-                raise ModelError("model_too_big", f"{url} is {total >> 20} MB, over the limit")
-            done = 0
-            with open(dest, "wb") as f:
-                for chunk in r.iter_bytes(1 << 20):
-                    done += len(chunk)
-                    if done > MAX_MODEL_BYTES:
-                        raise ModelError("model_too_big", f"{url} is over {MAX_MODEL_BYTES >> 20} MB")
-                    f.write(chunk)
-                    progress(done, total)
-    except httpx.HTTPError as exc:
-        raise ModelError("download_failed", f"cannot download {url}: {exc}") from exc
+    download(url, dest, MAX_MODEL_BYTES, progress, ModelError, "model")
 
 
 def _sha256(path: Path, progress: Progress) -> str:

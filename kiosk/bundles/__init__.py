@@ -1,0 +1,1 @@
+"""Signed model and knowledge bundles: build, verify, install with automatic revert, roll back."""
