@@ -44,8 +44,9 @@ class Startup:
 
 
 class Kiosk:
-    def __init__(self, config: Config, *, load_model: bool = True, clock=None) -> None:
+    def __init__(self, config: Config, *, load_model: bool = True, clock=None, warm: bool = True) -> None:
         self.config = config
+        self._warm = warm  # evaluate every cached prefix at start (a health check does not need to)
         self.startup = Startup()
         self.db = connect(config.db_path)
         self.store = TurnStore(self.db)
@@ -98,7 +99,8 @@ class Kiosk:
             engine = LlamaEngine(path, name, n_threads=llm.n_threads, n_ctx=llm.n_ctx, n_batch=llm.n_batch,
                                  temperature=llm.temperature, venue=self.venue, pack=self.index.entries(),
                                  prefix_mode=llm.prefix_mode, prefix_cache_mb=llm.prefix_cache_mb)
-            self.startup.prefix_tokens = engine.warm()
+            if self._warm:
+                self.startup.prefix_tokens = engine.warm()
             return engine
         except ModelError as exc:
             self.startup.warn(exc)

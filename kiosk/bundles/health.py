@@ -33,7 +33,7 @@ def check(config: Config) -> dict:
         manifest = store.verify_installed() if store.current() is not None else None
     except KioskError as exc:
         return {**out, "ok": False, "detail": f"{exc.code}: {exc.message}"}
-    kiosk = Kiosk(config)
+    kiosk = Kiosk(config, warm=False)  # loading and a short generation prove the model; warming is start-up's job
     try:
         if kiosk.startup.warnings:
             w = kiosk.startup.warnings[0]
@@ -41,6 +41,10 @@ def check(config: Config) -> dict:
         if manifest is not None and manifest.model and kiosk.engine is None:
             return {**out, "ok": False, "detail": "the bundle's model did not load"}
         question = (manifest.probe_question if manifest else "") or config.bundles.probe_question
+        if kiosk.engine is not None:
+            entries = kiosk.index.entries()[:1]
+            if not any(piece.text for piece in kiosk.engine.generate(question, entries, 4)):
+                return {**out, "ok": False, "detail": "the model loaded but generated nothing"}
         ans = kiosk.ask(question)
         expected = manifest.probe_entry if manifest else ""
         ok = not ans.escalated and (not expected or expected in ans.entry_ids)
