@@ -269,6 +269,15 @@ class Kiosk:
         self.db.conn.close()
 
 
+def operator_warnings(config: Config) -> list[dict[str, str]]:
+    from kiosk.config import FACTORY_PIN_SHA256
+
+    if config.ui.staff_pin_sha256.lower() == FACTORY_PIN_SHA256:
+        return [{"code": "factory_pin", "message": "the staff PIN is still the factory PIN (2468): set "
+                 "[ui] staff_pin_sha256"}]
+    return []
+
+
 def model_report(config: Config, engine: Any = None) -> dict[str, Any]:
     from kiosk.llm.manifest import resolve_model_path
 
@@ -296,5 +305,5 @@ def status_report(config: Config, index: KnowledgeIndex, store: TurnStore, engin
                  "configured": config.knowledge.pack},
         "outbox": Outbox(store.db).report(),
         "data_dir": str(config.data_path),
-        "warnings": startup.warnings,
+        "warnings": startup.warnings + operator_warnings(config),
     }

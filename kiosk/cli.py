@@ -201,6 +201,8 @@ def cmd_status(args) -> int:
             print(f"outbox: {kind:13} pending {c['pending']:5}  sent {c['sent']:5}  dead {c['dead']:5}")
             for d in c["dead_letters"]:
                 print(f"        dead letter {d['id']}: {d['reason']}")
+        for w in report["warnings"]:
+            print(f"note:   {w['message']} [{w['code']}]")
     return 0
 
 

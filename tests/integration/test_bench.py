@@ -27,3 +27,7 @@ def test_bench_reports_ours_and_bare_with_ratios():
     sp = r["speech"]
     assert sp["whisper"]["rtf_p50"] > 0 and sp["whisper"]["rss_mb"] > 0 and "wer_espeak" in sp["whisper"]
     assert sp["vosk (ko model)"]["speech_end_to_final_ms_p50"] > 0 and "listen_end_to_final_ms_p50" in sp
+    ui = r["ui"]  # the touchscreen, rendered offscreen while answers stream
+    assert "skipped" not in ui, ui
+    assert ui["streaming_frame_ms_p50"] > 0 and ui["idle_frame_ms_p50"] > 0 and ui["ratio_p95"] > 0
+    assert ui["frames_while_streaming"] > ui["answers"] > 0
