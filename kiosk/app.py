@@ -235,7 +235,12 @@ class Kiosk:
     # -- operator ---------------------------------------------------------------------------------------
     def reload_pack(self) -> str:
         """Re-import the configured pack (or the one last imported) and re-warm the model's prefixes."""
+        from kiosk.config import bundle_overlay
+
         path = self.config.knowledge.pack or self.index.meta().get("path", "")
+        bundles = str(self.config.bundles_path.resolve())
+        if path.startswith(bundles):  # the pack came from a bundle: take the one installed now
+            path = bundle_overlay(self.config.bundles_path).get("knowledge", {}).get("pack", path)
         if not path:
             raise KioskError("pack_not_configured", "no knowledge pack is configured ([knowledge] pack)")
         with self._engine_lock:

@@ -179,3 +179,20 @@ def test_check_detects_a_damaged_install(pub, installed_v1):
     (cur / "pack" / "visiting.md").write_text("damaged")
     rc, out, _ = kiosk("bundle", "check", "--json")
     assert rc == 7 and "bundle_damaged" in json.loads(out)["detail"]
+
+
+def test_staff_reload_picks_up_a_newly_installed_bundle_pack(pub, installed_v1, isolated_env):
+    from kiosk.app import Kiosk
+    from kiosk.config import load_config
+
+    running = Kiosk(load_config(None), load_model=False)  # the kiosk as it runs on v1
+    try:
+        assert "17:30" in running.ask("When are you open?").answer
+        pack = copy_pack(isolated_env / "pack2")
+        (pack / "visiting.md").write_text((pack / "visiting.md").read_text().replace("17:30", "18:45"))
+        assert kiosk("bundle", "install", str(pub.build(2, pack=pack)))[0] == 0
+        assert kiosk("bundle", "install", str(pub.build(3, pack=pack)))[0] == 0  # v1's files are gone now
+        assert "entries" in running.reload_pack()
+        assert "18:45" in running.ask("When are you open?").answer
+    finally:
+        running.close()
