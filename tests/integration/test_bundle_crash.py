@@ -18,6 +18,7 @@ pytestmark = pytest.mark.model
 ROUNDS = int(os.environ.get("KIOSK_BUNDLE_CRASH_ROUNDS", "100"))
 
 
+@pytest.mark.timeout(2400)  # ~6 minutes alone on 2 cores; room for a busy CI machine
 def test_killed_installs_always_leave_a_whole_healthy_version(isolated_env, model_path):
     from kiosk.bundles.health import check, open_store
     from kiosk.config import load_config

@@ -48,6 +48,7 @@ def test_systemd_analyze_accepts_the_unit(tmp_path):
 
 
 @pytest.mark.model
+@pytest.mark.timeout(3000)  # collects ~60 wheels (from pip's cache or the index) and installs them twice
 def test_offline_archive_installs_with_no_index_and_answers(tmp_path):
     r = subprocess.run([str(PACKAGING / "build-offline.sh"), str(tmp_path / "dist")], capture_output=True,
                        text=True, timeout=1800)
