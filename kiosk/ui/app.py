@@ -28,6 +28,7 @@ def configure(fullscreen: bool, offscreen: bool = False) -> None:
         os.environ["KIVY_HOME"] = str(Path(tempfile.gettempdir()) / f"kiosk-kivy-{os.getuid()}")
     if offscreen or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")  # Mesa EGL; no display needed
+    logging.getLogger("kivy").addFilter(_drop_absent_optional_providers)
     from kivy.config import Config
 
     Config.set("graphics", "fullscreen", "auto" if fullscreen else "0")
@@ -52,6 +53,14 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
     except (OSError, AttributeError) as exc:
         log.warning("worker priority unchanged: %s", exc)
+
+
+def _drop_absent_optional_providers(record: logging.LogRecord) -> bool:
+    """Kivy logs every optional input/clipboard provider it cannot load (mtdev, xsel...) as an error with a
+    traceback; on a kiosk they are absent by design, and the journal should show real problems only."""
+    msg = str(record.msg)
+    return not (msg.startswith("Input: ") and "is not supported" in msg) and not msg.startswith(
+        "Cutbuffer: Unable to find")
 
 
 class UiLoop:
