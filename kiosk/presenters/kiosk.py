@@ -177,6 +177,7 @@ class KioskPresenter:
         st.mic, st.partial, st.level, st.message = "opening", "", 0.0, ""
         st.status.mic = "Microphone opening"
         self._stop_listening = stop = threading.Event()
+        gen = self._gen
 
         def job() -> None:
             try:
@@ -186,7 +187,7 @@ class KioskPresenter:
                 self._later(self._mic_failed)(exc)
                 return
             self._later(self._heard)(text)
-            if text:
+            if text and gen == self._gen:  # a wipe while listening: the words are dropped, not answered
                 self._answer_job(text)
 
         self._run(job)

@@ -264,3 +264,20 @@ def test_status_strip_says_degraded_mode_in_words():
     p, _, _ = make(svc)
     assert p.state.status.degraded and p.state.status.mode == "Saving power"
     assert p.state.status.line() == "Offline  ·  Saving power  ·  Microphone off"
+
+
+def test_words_heard_before_a_wipe_are_never_answered_for_the_next_visitor():
+    jobs = []
+
+    class WipedMidSentence(FakeServices):
+        def listen(self, on_open, on_partial, on_level, should_stop):
+            p.wipe()  # the idle wipe lands while the end-pointer is still finishing
+            return "where are the toilets"
+
+    svc = WipedMidSentence()
+    p = KioskPresenter(svc, run=jobs.append, post=lambda fn: fn(), clock=ManualClock(), settings=Settings())
+    p.tap_talk()
+    while jobs:
+        jobs.pop(0)()
+    assert not any(c.startswith("ask:") for c in svc.calls)
+    assert p.state.turns == [] and p.state.screen == "attract"
