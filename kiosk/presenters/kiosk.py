@@ -101,9 +101,10 @@ class KioskPresenter:
         for listener in self._listeners:
             listener(self.state)
 
-    def _later(self, fn: Callable[..., None]) -> Callable[..., None]:
-        """Wrap a worker-side callback: it runs on the UI thread, and only if the session still exists."""
-        gen = self._gen
+    def _later(self, fn: Callable[..., None], gen: int | None = None) -> Callable[..., None]:
+        """Wrap a worker-side callback: it runs on the UI thread, and only if the session (``gen``, default:
+        the current one) still exists."""
+        gen = self._gen if gen is None else gen
 
         def deliver(*args: Any) -> None:
             def on_ui() -> None:
@@ -178,17 +179,19 @@ class KioskPresenter:
         st.status.mic = "Microphone opening"
         self._stop_listening = stop = threading.Event()
         gen = self._gen
+        # Bound to this session now: anything that arrives after a wipe is dropped.
+        opened, partial, level = self._later(self._mic_open), self._later(self._partial), self._later(self._level)
+        heard, failed = self._later(self._heard), self._later(self._mic_failed)
 
         def job() -> None:
             try:
-                text = self.services.listen(self._later(self._mic_open), self._later(self._partial),
-                                            self._later(self._level), stop.is_set)
+                text = self.services.listen(opened, partial, level, stop.is_set)
             except KioskError as exc:
-                self._later(self._mic_failed)(exc)
+                failed(exc)
                 return
-            self._later(self._heard)(text)
-            if text and gen == self._gen:  # a wipe while listening: the words are dropped, not answered
-                self._answer_job(text)
+            heard(text)
+            if text:
+                self._answer_job(text, gen)
 
         self._run(job)
         self._changed()
@@ -229,7 +232,8 @@ class KioskPresenter:
         if self.state.busy:
             return
         self._start_turn(question)
-        self._run(lambda: self._answer_job(question))
+        gen = self._gen
+        self._run(lambda: self._answer_job(question, gen))
         self._changed()
 
     def _start_turn(self, question: str) -> None:
@@ -237,15 +241,18 @@ class KioskPresenter:
         st.busy, st.message, st.screen = True, "", "conversation"
         st.turns = (st.turns + [TurnView(question)])[-MAX_TURNS_SHOWN:]
 
-    def _answer_job(self, question: str) -> None:
-        """Worker side of one turn: stream the answer, then its sources and any escalation notice."""
+    def _answer_job(self, question: str, gen: int) -> None:
+        """Worker side of one turn: stream the answer, then its sources and any escalation notice. A question
+        from a session wiped in the meantime is dropped (never answered into, or recorded for, the next)."""
+        if gen != self._gen:
+            return
         try:
-            ans = self.services.ask(question, self._later(self._token), self._later(self._replace))
+            ans = self.services.ask(question, self._later(self._token, gen), self._later(self._replace, gen))
             sources = self.services.sources(list(ans.entry_ids))
         except KioskError as exc:
-            self._later(self._failed)(exc)
+            self._later(self._failed, gen)(exc)
             return
-        self._later(self._answered)(ans, sources)
+        self._later(self._answered, gen)(ans, sources)
 
     def _current(self) -> TurnView | None:
         return self.state.turns[-1] if self.state.turns else None

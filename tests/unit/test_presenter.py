@@ -281,3 +281,14 @@ def test_words_heard_before_a_wipe_are_never_answered_for_the_next_visitor():
         jobs.pop(0)()
     assert not any(c.startswith("ask:") for c in svc.calls)
     assert p.state.turns == [] and p.state.screen == "attract"
+
+
+def test_a_typed_question_still_queued_at_the_wipe_is_dropped():
+    jobs = []
+    svc = FakeServices()
+    p = KioskPresenter(svc, run=jobs.append, post=lambda fn: fn(), clock=ManualClock(), settings=Settings())
+    p.submit_text("where are the toilets")
+    p.wipe()
+    while jobs:
+        jobs.pop(0)()
+    assert not any(c.startswith("ask:") for c in svc.calls) and p.state.turns == []
