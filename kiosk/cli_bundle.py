@@ -54,14 +54,19 @@ def _build(args) -> int:
     return 0
 
 
-def _install(args) -> int:
+def _store(args):
+    """The kiosk's bundle store and the health check that installs, rollbacks and recovery run."""
     from kiosk.bundles.health import child_check, open_store
 
     cfg = _config(args)
-    store = open_store(cfg)
+    return open_store(cfg), child_check(cfg)
+
+
+def _install(args) -> int:
+    store, health = _store(args)
     if not args.json:
         print(f"verifying {args.source} ...", file=sys.stderr)
-    result = store.install(args.source, child_check(cfg), progress=_progress(args, "installing"),
+    result = store.install(args.source, health, progress=_progress(args, "installing"),
                            verify_progress=_progress(args, "verifying "))
     if args.json:
         _emit(result)
@@ -72,10 +77,8 @@ def _install(args) -> int:
 
 
 def _rollback(args) -> int:
-    from kiosk.bundles.health import child_check, open_store
-
-    cfg = _config(args)
-    result = open_store(cfg).rollback(child_check(cfg))
+    store, health = _store(args)
+    result = store.rollback(health)
     if args.json:
         _emit(result)
     else:
@@ -84,11 +87,8 @@ def _rollback(args) -> int:
 
 
 def _status(args) -> int:
-    from kiosk.bundles.health import child_check, open_store
-
-    cfg = _config(args)
-    store = open_store(cfg)
-    actions = store.recover(child_check(cfg))
+    store, health = _store(args)
+    actions = store.recover(health)
     info = {**store.status(), "recovered": actions}
     if args.json:
         _emit(info)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -12,6 +13,16 @@ Progress = Callable[[int, int], None]
 
 def no_progress(done: int, total: int) -> None:
     pass
+
+
+def sha256_file(path: Path, progress: Progress = no_progress, chunk: int = 1 << 20) -> str:
+    h, total, done = hashlib.sha256(), path.stat().st_size, 0
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+            done += len(block)
+            progress(done, total)
+    return h.hexdigest()
 
 
 def progress_bar(label: str) -> Progress:

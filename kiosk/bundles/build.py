@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import os
 import tarfile
@@ -13,17 +12,9 @@ from pathlib import Path
 from kiosk.bundles.keys import key_id, load_private
 from kiosk.bundles.manifest import FORMAT, canonical, safe_path
 from kiosk.errors import BundleError
-from kiosk.transfer import Progress, no_progress
+from kiosk.transfer import Progress, no_progress, sha256_file
 
 MANIFEST_NAME, SIGNATURE_NAME, FILES_PREFIX = "manifest.json", "manifest.sig", "files/"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def collect(model: Path | None, pack: Path | None, config: Path | None) -> list[tuple[str, Path]]:
@@ -69,7 +60,7 @@ def build(key_path: str | Path, version: int, out: str | Path, model: Path | Non
         "pack": "pack" if pack is not None else "",
         "config": "config/kiosk.toml" if config is not None else "",
         "probe": {"question": probe[0], "entry": probe[1]},
-        "files": [{"path": name, "sha256": _sha256(src), "size": src.stat().st_size} for name, src in items],
+        "files": [{"path": name, "sha256": sha256_file(src), "size": src.stat().st_size} for name, src in items],
     }
     data = canonical(manifest)
     signature = base64.b64encode(key.sign(data))

@@ -31,7 +31,7 @@ from kiosk.bundles.build import FILES_PREFIX, MANIFEST_NAME, SIGNATURE_NAME
 from kiosk.bundles.keys import verify
 from kiosk.bundles.manifest import MAX_MANIFEST_BYTES, Manifest, parse
 from kiosk.errors import BundleError
-from kiosk.transfer import Progress, download, no_progress
+from kiosk.transfer import Progress, download, no_progress, sha256_file
 
 HEALTHY, FAILED = ".healthy", ".failed"
 SPACE_MARGIN = 64 << 20
@@ -381,13 +381,10 @@ class BundleStore:
         m = parse(data)
         for f in m.files:
             p = cur / f.path
-            h = hashlib.sha256()
             try:
-                with open(p, "rb") as fh:
-                    while block := fh.read(1 << 20):
-                        h.update(block)
+                whole = p.stat().st_size == f.size and sha256_file(p) == f.sha256
             except OSError as exc:
                 raise BundleError("bundle_damaged", f"{f.path} is unreadable: {exc}") from exc
-            if h.hexdigest() != f.sha256 or p.stat().st_size != f.size:
+            if not whole:
                 raise BundleError("bundle_damaged", f"{f.path} no longer matches the installed manifest")
         return m

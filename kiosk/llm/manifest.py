@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.config import MODELS_DIR
+from kiosk.transfer import sha256_file  # noqa: F401  (part of this module's API)
 from kiosk.errors import ModelError
 
 MANIFEST = MODELS_DIR / "manifest.toml"
@@ -52,14 +52,6 @@ def find_spec(name: str, path: Path = MANIFEST) -> ModelSpec:
         if spec.name == name:
             return spec
     raise ModelError("unknown_model", f"no model named {name!r} in {path}; configure a GGUF path instead")
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def verify(spec: ModelSpec, models_dir: Path = MODELS_DIR, check_hash: bool = True) -> Path:

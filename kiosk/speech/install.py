@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import time
@@ -11,23 +10,13 @@ from pathlib import Path
 
 from kiosk.errors import InputError, ModelError
 from kiosk.speech.recognizers import is_vosk_model
-from kiosk.transfer import Progress, download
+from kiosk.transfer import Progress, download, sha256_file
 
 MAX_MODEL_BYTES = 4 << 30
 
 
 def _download(url: str, dest: Path, progress: Progress) -> None:
     download(url, dest, MAX_MODEL_BYTES, progress, ModelError, "model")
-
-
-def _sha256(path: Path, progress: Progress) -> str:
-    h, total, done = hashlib.sha256(), path.stat().st_size, 0
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-            done += len(block)
-            progress(done, total)
-    return h.hexdigest()
 
 
 def _extract(archive: Path, into: Path, progress: Progress) -> None:
@@ -75,7 +64,7 @@ def install_vosk(source: str, models_root: Path, sha256: str = "", name: str = "
             if not archive.exists():
                 raise InputError("not_found", f"{source} does not exist")
             default_name = archive.stem if archive.is_file() else archive.name
-        if sha256 and (archive.is_dir() or _sha256(archive, progress) != sha256.lower()):
+        if sha256 and (archive.is_dir() or sha256_file(archive, progress) != sha256.lower()):
             raise ModelError("checksum_mismatch", f"{source} does not match the expected sha256"
                              if archive.is_file() else "--sha256 needs a zip file, not a folder")
         tree = staging / "tree"
