@@ -1,24 +1,33 @@
-"""Composition root: the only place that picks implementations and wires them together."""
+"""Composition root: the only place that picks implementations and wires them together.
+
+Every entry point (the CLI commands, the touchscreen, `kiosk bench`, the bundle health check, `status`)
+gets its services here: ``Kiosk`` is the long-lived runtime (storage, pack, governor, the model's slot,
+the turn pipeline and its listeners, speech, sync); ``make_*`` build the pieces a command needs alone.
+Heavy libraries are imported only when a piece is built, so `kiosk --help` stays fast.
+"""
 
 from __future__ import annotations
 
-import gc
+import dataclasses
 import logging
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
 from kiosk.config import Config
-from kiosk.domain.governor import Governor, Readings, TierChange
+from kiosk.domain.events import Emitter, TurnListener
+from kiosk.domain.governor import Governor, Readings, TierChange, assess
+from kiosk.domain.kinds import Tier
 from kiosk.domain.models import Answer
 from kiosk.domain.pipeline import TurnPipeline
-from kiosk.domain.ports import TextSink
-from kiosk.errors import KioskError, ModelError
+from kiosk.errors import KioskError
 from kiosk.knowledge.index import KnowledgeIndex
+from kiosk.llm.slot import EngineSlot
 from kiosk.store.db import connect
-from kiosk.store.health import recent_latencies, record_health, record_sketch
+from kiosk.store.health import SketchRecorder, recent_latencies, record_health
 from kiosk.store.outbox import Outbox
 from kiosk.store.turns import TurnStore
 
@@ -43,35 +52,83 @@ class Startup:
         self.warnings.append(err.as_dict())
 
 
+# -- pieces a command may need on its own -------------------------------------------------------------------
+def make_tts(config: Config):
+    from kiosk.speech.tts import EspeakTTS
+
+    return EspeakTTS(config.tts.voice, config.tts.rate_wpm, config.tts.volume)
+
+
+def make_speaker(config: Config, output=None):
+    """The speaker for spoken answers, or None when no voice can be had (the screen still works)."""
+    from kiosk.speech.speaker import Speaker
+
+    try:
+        return Speaker(make_tts(config), output)
+    except KioskError as exc:
+        log.warning("answers will not be spoken: %s", exc.message)
+        return None
+
+
+def make_sync_worker(config: Config, db=None, on_answer: Callable[[dict], None] | None = None, transport=None):
+    """The outbox's delivery worker; with no ``db``, on a connection of its own (one per thread)."""
+    from kiosk.sync.worker import SyncWorker, settings_from_config
+
+    return SyncWorker(db if db is not None else connect(config.db_path), settings_from_config(config),
+                      transport=transport, on_answer=on_answer)
+
+
+def sync_once(config: Config):
+    """One delivery pass now (`kiosk sync`, the staff screen's 'sync now')."""
+    worker = make_sync_worker(config)
+    try:
+        return worker.run_once(), Outbox(worker.db).report()
+    finally:
+        worker.stop()
+        worker.db.conn.close()
+
+
+def import_pack(config: Config, path: str):
+    """`kiosk knowledge import`: index a pack directory, replacing the current one atomically."""
+    index = KnowledgeIndex(config.knowledge_db_path)
+    try:
+        return index.import_dir(path)
+    finally:
+        index.close()
+
+
+def with_ingest(config: Config, url: str) -> Config:
+    """The same configuration delivering to another ingest endpoint (benchmarks, tests)."""
+    return dataclasses.replace(config, ingest=dataclasses.replace(config.ingest, url=url))
+
+
+# -- the runtime --------------------------------------------------------------------------------------------
 class Kiosk:
     def __init__(self, config: Config, *, load_model: bool = True, clock=None, warm: bool = True) -> None:
+        """``load_model=False`` for commands that only inspect or listen (status, transcribe, sync)."""
+        from kiosk.resources.probes import make_probe, thresholds
+
         self.config = config
         self._warm = warm  # evaluate every cached prefix at start (a health check does not need to)
+        self._model_wanted = load_model and config.llm.enabled
         self.startup = Startup()
+        self.clock = clock or SystemClock()
         self.db = connect(config.db_path)
         self.store = TurnStore(self.db)
         self.index = KnowledgeIndex(config.knowledge_db_path)
         self._import_configured_pack()
-        self.clock = clock or SystemClock()
-        self._engine_lock = threading.RLock()
-        from kiosk.resources.probes import make_probe, thresholds
-
-        rc = config.resources
-        self.probe = make_probe(rc.emulate, config.data_path)
-        self.governor = Governor(thresholds(rc),
-            tier="full" if load_model and config.llm.enabled else "minimal",
-            floor="full" if load_model and config.llm.enabled else "minimal")
-        self.readings: Readings = Readings()
-        self._probe(apply=False)  # the first reading decides whether the model is loaded at all
-        self.engine = None
-        if self.governor.tier != "minimal":
-            self.engine = self._load_engine()
-            if self.engine is None:
-                self.governor.floor = self.governor.tier = "minimal"
-        self.pipeline = TurnPipeline(self.index, self.engine, self.store, self.clock, config.turn,
-                                     top_k=config.knowledge.top_k, max_tokens=config.llm.max_tokens,
-                                     venue=self.venue)
+        self.probe = make_probe(config.resources.emulate, config.data_path)
+        self.governor = Governor(thresholds(config.resources),
+                                 floor=Tier.FULL if self._model_wanted else Tier.MINIMAL)
+        self.readings = Readings()
+        self.slot = EngineSlot(self._build_engine, self.startup.warn)
+        self.pipeline = TurnPipeline(self.index, self.slot, self.clock, config.turn, top_k=config.knowledge.top_k,
+                                     max_tokens=config.llm.max_tokens, venue=self.venue,
+                                     listeners=[self.store.on_turn_event, SketchRecorder(self.db)])
         self.session_id = uuid.uuid4().hex
+        self._probe(apply=False)  # the first reading decides whether the model is loaded at all
+        self._apply(self.governor.tier)
+        self._speech = None
         self._monitor: threading.Thread | None = None
         self.sync = None
         self._stop = threading.Event()
@@ -86,25 +143,21 @@ class Kiosk:
         except KioskError as exc:  # keep answering from the pack already indexed, if any
             self.startup.warn(exc)
 
-    def _load_engine(self):
+    def _build_engine(self):
         from kiosk.config import MODELS_DIR
         from kiosk.llm.engine import LlamaEngine
         from kiosk.llm.manifest import resolve_model_path
         from kiosk.llm.runtime import runtime_copy
 
         llm = self.config.llm
-        try:
-            name, path = resolve_model_path(llm.model)
-            path = runtime_copy(path, llm.runtime_format, MODELS_DIR / "runtime")
-            engine = LlamaEngine(path, name, n_threads=llm.n_threads, n_ctx=llm.n_ctx, n_batch=llm.n_batch,
-                                 temperature=llm.temperature, venue=self.venue, pack=self.index.entries(),
-                                 prefix_mode=llm.prefix_mode, prefix_cache_mb=llm.prefix_cache_mb)
-            if self._warm:
-                self.startup.prefix_tokens = engine.warm()
-            return engine
-        except ModelError as exc:
-            self.startup.warn(exc)
-            return None
+        name, path = resolve_model_path(llm.model)
+        path = runtime_copy(path, llm.runtime_format, MODELS_DIR / "runtime")
+        engine = LlamaEngine(path, name, n_threads=llm.n_threads, n_ctx=llm.n_ctx, n_batch=llm.n_batch,
+                             temperature=llm.temperature, venue=self.venue, pack=self.index.entries(),
+                             prefix_mode=llm.prefix_mode, prefix_cache_mb=llm.prefix_cache_mb)
+        if self._warm:
+            self.startup.prefix_tokens = engine.warm()
+        return engine
 
     # -- visitor ----------------------------------------------------------------------------------------
     @property
@@ -112,8 +165,52 @@ class Kiosk:
         return self.config.device.venue or self.index.meta().get("title", "")
 
     @property
-    def tier(self) -> str:
+    def tier(self) -> Tier:
         return self.governor.tier
+
+    @property
+    def engine(self):
+        return self.slot.engine
+
+    def ask(self, question: str | bytes, *listeners: TurnListener) -> Answer:
+        """One turn. The recorder and sketches always listen; callers add their own (screen, speaker)."""
+        with self.slot.lock:  # the model is not freed under a running turn
+            return self.pipeline.answer(question, Emitter(listeners) if listeners else None, tier=self.tier,
+                                        session_id=self.session_id)
+
+    def reset_session(self) -> int:
+        """Wipe the visitor's transcript and conversation state; a new session id begins."""
+        removed = self.store.reset_session(self.session_id)
+        with self.slot.lock:
+            if self.slot.engine is not None:
+                self.slot.engine.reset_conversation()
+        self.session_id = uuid.uuid4().hex
+        return removed
+
+    # -- speech -----------------------------------------------------------------------------------------
+    def speech(self, speak: bool = False, engine: str | None = None):
+        """The speech kit, built once; ``speak`` adds the speaker, ``engine`` overrides [speech] engine."""
+        from kiosk.speech.capture import Microphone
+        from kiosk.speech.kit import SpeechKit
+        from kiosk.speech.setup import build_recognizers, pack_bias
+        from kiosk.speech.vad import VadConfig
+
+        if self._speech is None:
+            sc = self.config.speech
+            self._speech = SpeechKit(
+                lambda: build_recognizers(self.config, pack_bias(self.index.entries(), self.venue), engine),
+                VadConfig(end_silence_s=sc.end_silence_s, max_utterance_s=sc.max_utterance_s,
+                          no_speech_timeout_s=sc.no_speech_timeout_s),
+                lambda: Microphone(sc.device or None))
+        if speak and self._speech.speaker is None:
+            self._speech.speaker = make_speaker(self.config)
+        return self._speech
+
+    def voice(self, speak: bool = False):
+        """The voice turn (listen -> transcript -> answer -> speak) over this kiosk."""
+        from kiosk.speech.turn import VoiceTurn
+
+        return VoiceTurn(self.speech(speak), self.ask)
 
     # -- resources --------------------------------------------------------------------------------------
     def _probe(self, apply: bool = True, db=None) -> TierChange | None:
@@ -124,51 +221,53 @@ class Kiosk:
             return None
         change = self.governor.update(self.readings, self.clock.monotonic())
         if change is not None:
-            log.warning("tier %s -> %s: %s", change.old, change.new, change.reason)
-            try:
-                record_health(db or self.db, "tier.changed", {"from": change.old, "to": change.new,
-                                                        "reason": change.reason, **self.readings.public()})
-            except KioskError as exc:
-                self.startup.warn(exc)
+            self._record_change(change, db)
             if apply:
-                self._apply_tier(change.new)
+                self._apply(change.new)
         return change
+
+    def _record_change(self, change: TierChange, db=None) -> None:
+        log.warning("tier %s -> %s: %s", change.old, change.new, change.reason)
+        try:
+            record_health(db or self.db, "tier.changed", {"from": change.old, "to": change.new,
+                                                          "reason": change.reason, **self.readings.public()})
+        except KioskError as exc:
+            self.startup.warn(exc)
+
+    def _apply(self, tier: Tier) -> None:
+        """The slot follows the governor's tier; a model that will not load caps the governor at minimal."""
+        if not self.slot.apply(tier):
+            self.governor.limit(Tier.MINIMAL, "no usable model", self.clock.monotonic())
 
     def tick(self, db=None) -> TierChange | None:
         """One probe interval: read resources, change tier if needed (load or free the model)."""
         return self._probe(db=db)
 
-    def _apply_tier(self, tier: str) -> None:
-        with self._engine_lock:
-            if tier == "minimal" and self.engine is not None:
-                engine, self.engine, self.pipeline.llm = self.engine, None, None
-                engine.close()
-                del engine
-                gc.collect()  # llama.cpp frees the weights and KV cache when the Llama object goes
-            elif tier != "minimal" and self.engine is None and self.governor.floor != "minimal":
-                self.engine = self._load_engine()
-                self.pipeline.llm = self.engine
-                if self.engine is None:
-                    self.governor.floor = self.governor.tier = "minimal"
-
-    def force_tier(self, tier: str, reason: str = "operator") -> None:
+    def force_tier(self, tier: Tier | str, reason: str = "operator") -> None:
         """Switch tier now (operator and benchmark use); the governor resumes from there."""
         old = self.governor.tier
-        self.governor.tier, self.governor.last_reason = tier, reason
-        self._apply_tier(tier)
-        if self.engine is None and tier != "minimal":
-            self.governor.tier = "minimal"
+        self._apply(self.governor.force(Tier(tier), reason, self.clock.monotonic()).new)
         record_health(self.db, "tier.changed", {"from": old, "to": self.governor.tier, "reason": reason})
+
+    def projected_tier(self) -> tuple[Tier, str]:
+        """The tier this kiosk would run at now (for `kiosk status`, which loads no model)."""
+        tier, reason = assess(self.readings, self.governor.t)
+        if not self.config.llm.enabled:
+            return Tier.MINIMAL, "the local model is disabled"
+        if tier.uses_model and not model_report(self.config).get("present", False):
+            return Tier.MINIMAL, "no usable model"
+        return tier, reason
 
     def health_snapshot(self, db=None) -> str:
         import psutil
 
-        from kiosk.bench import pct
+        from kiosk.stats import percentile
 
         db = db or self.db
         lat = recent_latencies(db)
         return record_health(db, "health.snapshot", {
-            "tier": self.tier, "latency_ms_p50": round(pct(lat, 50), 1), "latency_ms_p95": round(pct(lat, 95), 1),
+            "tier": self.tier, "latency_ms_p50": round(percentile(lat, 50), 1),
+            "latency_ms_p95": round(percentile(lat, 95), 1),
             "rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1), "breaker": self.pipeline.breaker.state,
             **self.readings.public()})
 
@@ -193,44 +292,16 @@ class Kiosk:
         self._monitor = threading.Thread(target=loop, name="resource-monitor", daemon=True)
         self._monitor.start()
 
-    def ask(self, question: str | bytes, sink: TextSink | None = None) -> Answer:
-        with self._engine_lock:  # the model is not freed under a running turn
-            try:
-                ans = self.pipeline.answer(question, sink, tier=self.tier, session_id=self.session_id)
-            except KioskError as exc:
-                self._sketch(exc.code, question, exc.message)
-                raise
-        if ans.note.startswith(("model failed", "generation exceeded", "ungrounded")):
-            self._sketch(ans.note.split(":")[0].replace(" ", "_"), question, ans.note)
-        return ans
-
-    def _sketch(self, code: str, question: str | bytes, detail: str) -> None:
-        try:
-            record_sketch(self.db, code, question, detail)
-        except KioskError as exc:  # a full disk must not turn a refused question into a crash
-            log.warning("sketch not stored: %s", exc.message)
-
     # -- sync -------------------------------------------------------------------------------------------
     def start_sync(self, on_answer=None):
         """Deliver the outbox in the background; cloud answers for the open session go to ``on_answer``."""
-        from kiosk.sync.worker import SyncWorker, settings_from_config
-
         def delivered(item: dict) -> None:
             if item["session_id"] == self.session_id and on_answer is not None:
                 on_answer(item)  # otherwise it stays in the escalations table for the staff screen
 
-        # Its own connection: one SQLite connection per thread.
-        self.sync = SyncWorker(connect(self.config.db_path), settings_from_config(self.config), on_answer=delivered)
+        self.sync = make_sync_worker(self.config, on_answer=delivered)
         self.sync.start(self.config.sync.interval_s)
         return self.sync
-
-    def reset_session(self) -> int:
-        """Wipe the visitor's transcript and conversation state; a new session id begins."""
-        removed = self.store.reset_session(self.session_id)
-        if self.engine is not None:
-            self.engine.reset_conversation()
-        self.session_id = uuid.uuid4().hex
-        return removed
 
     # -- operator ---------------------------------------------------------------------------------------
     def reload_pack(self) -> str:
@@ -238,28 +309,25 @@ class Kiosk:
         from kiosk.config import bundle_overlay
 
         path = self.config.knowledge.pack or self.index.meta().get("path", "")
-        bundles = str(self.config.bundles_path.resolve())
-        if path.startswith(bundles):  # the pack came from a bundle: take the one installed now
+        if path and Path(path).resolve().is_relative_to(self.config.bundles_path.resolve()):
+            # the pack came from a bundle: take the one installed now
             path = bundle_overlay(self.config.bundles_path).get("knowledge", {}).get("pack", path)
         if not path:
             raise KioskError("pack_not_configured", "no knowledge pack is configured ([knowledge] pack)")
-        with self._engine_lock:
+        with self.slot.lock:
             pack, _ = self.index.import_dir(path)
-            if self.engine is not None:  # the cached prefixes hold the old entries
-                old, self.engine = self.engine, None
-                old.close()
-                del old
-                gc.collect()
-                self.engine = self._load_engine()
-                self.pipeline.llm = self.engine
-                if self.engine is None:
-                    self.governor.floor = self.governor.tier = "minimal"
+            if not self.slot.reload():  # the cached prefixes held the old entries
+                self.governor.limit(Tier.MINIMAL, "no usable model", self.clock.monotonic())
         return f"{pack.title}: {len(pack.entries)} entries, version {pack.version}"
 
     def status(self) -> dict[str, Any]:
-        report = status_report(self.config, self.index, self.store, self.engine, self.startup, self.tier)
+        if self._model_wanted or not self.config.llm.enabled:
+            tier, reason = self.tier, self.governor.last_reason
+        else:
+            tier, reason = self.projected_tier()
+        report = status_report(self.config, self.index, self.store, self.engine, self.startup, tier)
         report["resources"] = {"readings": self.readings.public(), "simulated": self.probe.simulated,
-                               "reason": self.governor.last_reason, "breaker": self.pipeline.breaker.state}
+                               "reason": reason, "breaker": self.pipeline.breaker.state}
         return report
 
     def close(self) -> None:
@@ -268,8 +336,9 @@ class Kiosk:
             self.sync.stop()
         if self._monitor is not None:
             self._monitor.join(timeout=5)
-        if self.engine is not None:
-            self.engine.close()
+        if self._speech is not None:
+            self._speech.close()
+        self.slot.close()
         self.index.close()
         self.db.conn.close()
 
@@ -295,12 +364,12 @@ def model_report(config: Config, engine: Any = None) -> dict[str, Any]:
         report.update(present=False, error=exc.as_dict())
     if engine is not None:
         report.update(runtime_file=str(engine.path), prefix_mode=engine.prefix_mode,
-                      cached_prefixes=len(engine.cache.items), prefix_cache_mb=round(engine.cache.bytes / 2**20, 1))
+                      cached_prefixes=engine.cached_prefixes, prefix_cache_mb=engine.cached_prefix_mb)
     return report
 
 
 def status_report(config: Config, index: KnowledgeIndex, store: TurnStore, engine: Any, startup: Startup,
-                  tier: str) -> dict[str, Any]:
+                  tier: Tier) -> dict[str, Any]:
     meta = index.meta()
     return {
         "tier": tier,

@@ -60,20 +60,25 @@ def cmd_ask(args) -> int:
 
 
 # -- chat ---------------------------------------------------------------------------------------------------
-class _TerminalSink:
+class _Terminal:
+    """Shows a turn's text as it streams; a retraction rewrites the line (or says so when piped)."""
+
     def __init__(self) -> None:
         self.shown = ""
 
-    def token(self, text: str) -> None:
-        self.shown += text
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    def __call__(self, event) -> None:
+        from kiosk.domain.events import Retracted, Token
 
-    def replace(self, text: str) -> None:
-        if self.shown:
-            sys.stdout.write("\r\x1b[J" if sys.stdout.isatty() else "\n[corrected] ")
-        self.shown = text
-        sys.stdout.write(text)
+        if isinstance(event, Token):
+            self.shown += event.text
+            sys.stdout.write(event.text)
+        elif isinstance(event, Retracted):
+            if self.shown:
+                sys.stdout.write("\r\x1b[J" if sys.stdout.isatty() else "\n[corrected] ")
+            self.shown = event.text
+            sys.stdout.write(event.text)
+        else:
+            return
         sys.stdout.flush()
 
 
@@ -111,9 +116,8 @@ def cmd_chat(args) -> int:
                 kiosk.reset_session()
                 print("Your session has been wiped. Goodbye!")
                 continue
-            sink = _TerminalSink()
             try:
-                ans = kiosk.ask(line, sink)
+                ans = kiosk.ask(line, _Terminal())
             except KioskError as err:
                 print(err.message)
                 continue
@@ -160,29 +164,14 @@ def cmd_screenshot(args) -> int:
 
 # -- operator commands --------------------------------------------------------------------------------------
 def cmd_status(args) -> int:
-    from kiosk.app import Startup, status_report
-    from kiosk.knowledge.index import KnowledgeIndex
-    from kiosk.store.db import connect
-    from kiosk.store.turns import TurnStore
-
-    from kiosk.domain.governor import assess
-    from kiosk.resources.probes import make_probe, thresholds
-
-    cfg = _config(args)
-    rc = cfg.resources
-    probe = make_probe(rc.emulate, cfg.data_path)
-    readings = probe.read()
-    tier, reason = assess(readings, thresholds(rc))
-    if not cfg.llm.enabled:
-        tier, reason = "minimal", "the local model is disabled"
-    report = status_report(cfg, KnowledgeIndex(cfg.knowledge_db_path), TurnStore(connect(cfg.db_path)),
-                           None, Startup(), tier)
-    if not report["model"].get("present", False) and tier != "minimal":
-        tier, reason = "minimal", "no usable model"
-        report["tier"] = tier
-    report["resources"] = {"readings": readings.public(), "simulated": probe.simulated, "reason": reason}
+    from kiosk.app import Kiosk
     from kiosk.speech.speaker import output_mode
 
+    kiosk = Kiosk(_config(args), load_model=False)
+    try:
+        report = kiosk.status()
+    finally:
+        kiosk.close()
     report["speech_output"] = output_mode()
     if args.json:
         _emit(report)
@@ -277,18 +266,10 @@ def _install_model(args) -> int:
 
 
 def cmd_sync(args) -> int:
-    from kiosk.store.db import connect
-    from kiosk.store.outbox import Outbox
-    from kiosk.sync.worker import SyncWorker, settings_from_config
+    from kiosk.app import sync_once
 
-    cfg = _config(args)
-    db = connect(cfg.db_path)
-    worker = SyncWorker(db, settings_from_config(cfg))
-    try:
-        r = worker.run_once()
-    finally:
-        worker.stop()
-    out = {"sent": r.sent, "retry": r.retry, "dead": r.dead, "skipped": r.skipped, "outbox": Outbox(db).report()}
+    r, outbox = sync_once(_config(args))
+    out = {"sent": r.sent, "retry": r.retry, "dead": r.dead, "skipped": r.skipped, "outbox": outbox}
     if args.json:
         _emit(out)
     else:
@@ -299,11 +280,9 @@ def cmd_sync(args) -> int:
 
 
 def cmd_knowledge(args) -> int:
-    from kiosk.knowledge.index import KnowledgeIndex
+    from kiosk.app import import_pack
 
-    cfg = _config(args)
-    index = KnowledgeIndex(cfg.knowledge_db_path)
-    pack, changed = index.import_dir(args.dir)
+    pack, changed = import_pack(_config(args), args.dir)
     out = {"title": pack.title, "version": pack.version, "entries": len(pack.entries), "changed": changed}
     _emit(out) if args.json else print(f"imported {pack.title!r}: {len(pack.entries)} entries, "
                                        f"version {pack.version}")

@@ -1,26 +1,34 @@
-"""Speech commands: `kiosk transcribe`, `kiosk listen`, `kiosk say`."""
+"""Speech commands: `kiosk transcribe`, `kiosk listen`, `kiosk say`.
+
+Exit codes: 2 unusable input (not a WAV file, too long, nothing to say), 3 a speech model is missing or
+broken, 4 the knowledge pack, 5 storage, 6 no microphone or no audio output.
+"""
 
 from __future__ import annotations
 
 import sys
+import threading
 
 from kiosk.cli_common import config as _config
 from kiosk.cli_common import emit as _emit
 from kiosk.cli_common import fail as _fail
-from kiosk.errors import InputError, KioskError
+from kiosk.errors import InputError, KioskError, NoOutputDevice
 
 
 def cmd_transcribe(args) -> int:
+    from kiosk.app import Kiosk
     from kiosk.speech.audio import read_wav
     from kiosk.speech.capture import wav_blocks
     from kiosk.speech.listen import transcribe_blocks
-    from kiosk.speech.setup import build_recognizers, pack_bias
 
     cfg = _config(args)
     clip = read_wav(args.file, cfg.speech.max_audio_s)
-    bias = _bias(cfg)
-    rec, final = build_recognizers(cfg, bias, engine=args.engine)
-    tr = transcribe_blocks(wav_blocks(clip, realtime=args.realtime), rec, final)
+    kiosk = Kiosk(cfg, load_model=False)
+    try:
+        rec, final = kiosk.speech(engine=args.engine).recognizers()
+        tr = transcribe_blocks(wav_blocks(clip, realtime=args.realtime), rec, final)
+    finally:
+        kiosk.close()
     out = tr.public()
     if clip.clipped_fraction > 0.01:
         out["warning"] = f"{clip.clipped_fraction:.0%} of the samples are clipped"
@@ -30,99 +38,62 @@ def cmd_transcribe(args) -> int:
     return 0
 
 
-def _bias(cfg) -> list[str]:
-    from kiosk.knowledge.index import KnowledgeIndex
-    from kiosk.speech.setup import pack_bias
+def _enter_taps(tapped: threading.Event, speaker) -> None:
+    """Enter = the touchscreen's tap: ends listening, silences speech (barge-in by touch)."""
+    def wait_for_enter() -> None:
+        while sys.stdin.readline():
+            tapped.set()
+            if speaker is not None:
+                speaker.stop()
 
-    index = KnowledgeIndex(cfg.knowledge_db_path)
-    try:
-        return pack_bias(index.entries(), cfg.device.venue or index.meta().get("title", ""))
-    finally:
-        index.close()
+    threading.Thread(target=wait_for_enter, daemon=True).start()
 
 
 def cmd_listen(args) -> int:
     from kiosk.app import Kiosk
-    from kiosk.speech.capture import Microphone
-    from kiosk.speech.gate import gated
-    from kiosk.speech.listen import transcribe_blocks
-    from kiosk.speech.setup import build_recognizers, pack_bias
-    from kiosk.speech.vad import VadConfig
+    from kiosk.speech.turn import ListenProgress
 
-    cfg = _config(args)
-    kiosk = Kiosk(cfg)
-    sc = cfg.speech
+    kiosk = Kiosk(_config(args))
+    mic = None
     try:
-        rec, final = build_recognizers(cfg, pack_bias(kiosk.index.entries(), kiosk.venue))
-        vad = VadConfig(end_silence_s=sc.end_silence_s, max_utterance_s=sc.max_utterance_s,
-                        no_speech_timeout_s=sc.no_speech_timeout_s)
-        mic = Microphone(sc.device or None).open()
-        speaker = None
-        if args.speak:
-            from kiosk.speech.speaker import Speaker
-            from kiosk.speech.tts import EspeakTTS
-
-            speaker = Speaker(EspeakTTS(cfg.tts.voice, cfg.tts.rate_wpm, cfg.tts.volume))
-    except KioskError as err:
-        kiosk.close()
-        return _fail(err, args.json)
-    try:
-        if not mic.wait_ready():
-            return _fail(KioskError("mic_unavailable", "the microphone delivers no audio"), args.json)
-        import threading
-
+        voice = kiosk.voice(speak=args.speak)
+        voice.kit.recognizers()  # a missing speech model fails here, before the microphone opens
+        mic = voice.kit.microphone().open()
         tapped = threading.Event()
-        if sys.stdin.isatty():  # Enter = the touchscreen's tap-to-stop
-            def wait_for_enter() -> None:
-                while sys.stdin.readline():
-                    tapped.set()
-                    if speaker is not None:
-                        speaker.stop()  # barge-in
-
-            threading.Thread(target=wait_for_enter, daemon=True).start()
+        if sys.stdin.isatty():
+            _enter_taps(tapped, voice.kit.speaker)
+        progress = ListenProgress(partial=None if args.json else (lambda t: print(f"\r  … {t}", end="",
+                                                                                  file=sys.stderr)))
         while True:
             tapped.clear()
             print("listening... (speak now; Enter stops, Ctrl-C quits)", file=sys.stderr, flush=True)
-            on_partial = None if args.json else (lambda t: print(f"\r  … {t}", end="", file=sys.stderr))
-            tr = transcribe_blocks(gated(mic.blocks(), speaker), rec, final, on_partial=on_partial,
-                                   endpoint=vad, should_stop=tapped.is_set)
-            if tr.text:
-                if speaker is not None:
-                    from kiosk.speech.speaker import SpeakingSink
-
-                    sink = SpeakingSink(speaker)
-                    ans = kiosk.ask(tr.text, sink)
-                    sink.finish()
-                else:
-                    ans = kiosk.ask(tr.text)
-                if args.json:
-                    _emit({"transcript": tr.public(), "answer": ans.public()})
-                else:
-                    print(f"\nYou asked: {tr.text}\n{ans.answer}")
-            elif args.json:
-                _emit({"transcript": tr.public(), "answer": None})
+            result = voice(mic, progress, should_stop=tapped.is_set)
+            ans = result.answer
+            if args.json:
+                _emit({"transcript": result.transcript.public(), "answer": ans.public() if ans else None})
+            elif ans is not None:
+                print(f"\nYou asked: {ans.question}\n{ans.answer}")
             if args.once:
                 return 0
             mic.drain()
     except KioskError as err:
         return _fail(err, args.json)
     finally:
-        mic.close()
-        if speaker is not None:
-            speaker.close()
+        if mic is not None:
+            mic.close()
         kiosk.reset_session()
         kiosk.close()
 
 
 def cmd_say(args) -> int:
+    from kiosk.app import make_tts
     from kiosk.speech.audio import write_wav
-    from kiosk.speech.tts import EspeakTTS
 
     cfg = _config(args)
     text = " ".join(args.text).strip()
     if not text:
         return _fail(InputError("empty_text", "nothing to say"), args.json)
-    tts = EspeakTTS(cfg.tts.voice, cfg.tts.rate_wpm, cfg.tts.volume)
+    tts = make_tts(cfg)
     samples = tts.synthesize(text)
     if args.out:
         write_wav(args.out, samples, tts.sample_rate)
@@ -131,8 +102,8 @@ def cmd_say(args) -> int:
             import sounddevice as sd
 
             sd.play(samples, tts.sample_rate, blocking=True)
-        except Exception as exc:  # no output device: a state, not a crash
-            return _fail(KioskError("no_output_device", f"no audio output ({exc}); use --out FILE.wav"),
+        except Exception as exc:  # PortAudioError, missing library: a state, not a crash
+            return _fail(NoOutputDevice("no_output_device", f"no audio output ({exc}); use --out FILE.wav"),
                          args.json)
     out = {"text": text, "out": args.out or "", "sample_rate": tts.sample_rate,
            "duration_s": round(len(samples) / tts.sample_rate, 3), "voice": cfg.tts.voice}

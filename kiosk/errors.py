@@ -36,6 +36,10 @@ class ModelError(KioskError):
     exit_code = 3
 
 
+class SpeechUnavailable(ModelError):
+    """The speech recogniser is missing or would not load: visitors type instead."""
+
+
 class KnowledgeError(KioskError):
     """A knowledge pack cannot be read or indexed."""
 
@@ -52,3 +56,17 @@ class BundleError(KioskError):
     """A bundle was refused or could not be installed; the installed version is unchanged."""
 
     exit_code = 7
+
+
+class AudioDeviceError(KioskError):
+    """No usable microphone or speaker: a state for the UI (type instead, read instead), not a crash."""
+
+    exit_code = 6
+
+
+class MicUnavailable(AudioDeviceError):
+    """No microphone, a busy one, or one that disappeared."""
+
+
+class NoOutputDevice(AudioDeviceError):
+    """Nothing to play speech on."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
+from kiosk.domain.events import Answered, Retracted, Token
 from kiosk.domain.models import Answer, Entry, Piece
 from kiosk.errors import ModelError
 
@@ -54,13 +55,34 @@ class FakeLLM:
     def last_prompt_tokens(self) -> int:
         return 7
 
+    def reset_conversation(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class FixedModel:
+    """A model slot that always holds the same model (or none)."""
+
+    llm: FakeLLM | None = None
+
+    def current(self):
+        return self.llm
+
 
 @dataclass
 class FakeLog:
-    records: list[tuple[Answer, str]] = field(default_factory=list)
+    """A turn listener that keeps what the recorder would store."""
 
-    def record(self, answer: Answer, session_id: str) -> None:
-        self.records.append((answer, session_id))
+    records: list[tuple[Answer, str]] = field(default_factory=list)
+    events: list = field(default_factory=list)
+
+    def __call__(self, event) -> None:
+        self.events.append(event)
+        if isinstance(event, Answered):
+            self.records.append((event.answer, event.session_id))
 
 
 class StepClock:
@@ -76,13 +98,15 @@ class StepClock:
 
 @dataclass
 class RecordingSink:
+    """A turn listener keeping the screen's view of it: ("token", text) and ("replace", text)."""
+
     events: list[tuple[str, str]] = field(default_factory=list)
 
-    def token(self, text: str) -> None:
-        self.events.append(("token", text))
-
-    def replace(self, text: str) -> None:
-        self.events.append(("replace", text))
+    def __call__(self, event) -> None:
+        if isinstance(event, Token):
+            self.events.append(("token", event.text))
+        elif isinstance(event, Retracted):
+            self.events.append(("replace", event.text))
 
     @property
     def shown(self) -> str:
@@ -123,6 +147,13 @@ class FakeServices:
     def suggestions(self, n: int) -> list[str]:
         return ["When are you open?", "Where are the toilets?", "Is there a café?"][:n]
 
+    def talk(self, on_open, on_partial, on_level, should_stop, on_heard, listener):
+        """As the real voice turn: listen, tell what was heard, answer it unless told not to."""
+        text = self.listen(on_open, on_partial, on_level, should_stop)
+        if not on_heard(text) or not text:
+            return None
+        return self.ask(text, listener)
+
     def listen(self, on_open, on_partial, on_level, should_stop) -> str:
         self.calls.append("listen")
         if self.listen_error is not None:
@@ -132,12 +163,12 @@ class FakeServices:
         on_partial(self.heard.split()[0])
         return "" if should_stop() and not self.heard else self.heard
 
-    def ask(self, question, on_token, on_replace):
+    def ask(self, question, listener):
         self.calls.append(f"ask:{question}")
         if self.ask_error is not None:
             raise self.ask_error
         for t in self.answer_tokens:
-            on_token(t)
+            listener(Token(t))
         return Answer(question, "".join(self.answer_tokens), "llm", self.tier, self.escalated, 0.9,
                       entry_ids=["f#toilets"])
 

@@ -7,7 +7,9 @@ import time
 from kiosk.config import SAMPLE_PACK
 from kiosk.knowledge.pack import load_pack
 from kiosk.llm.engine import LlamaEngine
-from kiosk.speech.speaker import Speaker, SpeakingSink
+from kiosk.domain.events import Answered, Token
+from kiosk.domain.models import Answer
+from kiosk.speech.speaker import Speaker, SpeakingListener
 from kiosk.speech.tts import EspeakTTS
 
 
@@ -17,28 +19,39 @@ def main(model: str) -> None:
     engine = LlamaEngine(model, "m", n_ctx=2048, venue=pack.title, pack=[entry])
     engine.warm()
     speaker = Speaker(EspeakTTS())
-    sink = SpeakingSink(speaker)
+    seen = {"spoken": 0, "first_sample": [], "samples_out": 0}
+
+    def observe(ev) -> None:  # what the test watches, attached for this run only
+        if ev.kind == "spoken":
+            seen["spoken"] += 1
+        elif ev.kind == "first_sample":
+            seen["first_sample"].append(ev.at)
+        elif ev.kind == "block":
+            seen["samples_out"] += ev.samples
+
+    speaker.subscribe(observe)
+    listener = SpeakingListener(speaker)
     text = ""
     for piece in engine.generate("What can I see on each floor?", [entry], 90):
         text += piece.text
-        sink.token(piece.text)
+        listener(Token(piece.text))
     gen_end = time.perf_counter()
-    sink.finish()
+    listener(Answered(Answer("q", text, "llm", "full", False, 1.0), "s"))
     speaker.wait_idle(60)
-    streamed = {"mode": speaker.mode, "answer": text, "sentences": len(speaker.events.spoken),
-                "first_sample_before_generation_end": bool(speaker.events.first_sample)
-                and speaker.events.first_sample[0] < gen_end}
+    streamed = {"mode": speaker.mode, "answer": text, "sentences": seen["spoken"],
+                "first_sample_before_generation_end": bool(seen["first_sample"])
+                and seen["first_sample"][0] < gen_end}
     # Barge-in: a tap during a long answer.
-    speaker.events.samples_out = 0
+    seen["samples_out"] = 0
     long = "The ground floor holds the Fishing Fleet Gallery with the restored trawler Marianne. " * 4
     total = len(speaker.tts.synthesize(long))
     speaker.say(long)
-    while not speaker.events.samples_out:
+    while not seen["samples_out"]:
         time.sleep(0.01)
     time.sleep(0.3)
     speaker.stop()
     speaker.wait_idle(5)
-    tap = {"samples_out": speaker.events.samples_out, "total": total, "speaking": speaker.speaking.is_set()}
+    tap = {"samples_out": seen["samples_out"], "total": total, "speaking": speaker.speaking.is_set()}
     speaker.close()
     print(json.dumps({"streamed": streamed, "tap": tap}))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-TIERS = ("full", "reduced", "minimal")
+from kiosk.domain.kinds import Tier
 
 
 @dataclass(frozen=True)
@@ -44,65 +44,64 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class TierChange:
-    old: str
-    new: str
+    old: Tier
+    new: Tier
     reason: str
     at: float
 
 
-def _rank(tier: str) -> int:
-    return TIERS.index(tier)
-
-
-def assess(r: Readings, t: Thresholds, margin: float = 0.0) -> tuple[str, str]:
+def assess(r: Readings, t: Thresholds, margin: float = 0.0) -> tuple[Tier, str]:
     """(tier the readings allow, why). ``margin`` > 0 demands that much headroom (for stepping up)."""
     up, down = 1 + margin, 1 - margin
-    reasons: list[tuple[str, str]] = []
+    reasons: list[tuple[Tier, str]] = []
+    minimal, reduced = Tier.MINIMAL, Tier.REDUCED
     if r.mem_available_mb is not None:
         if r.mem_available_mb < t.mem_minimal_mb * up:
-            reasons.append(("minimal", f"available memory {r.mem_available_mb:.0f} MB"))
+            reasons.append((minimal, f"available memory {r.mem_available_mb:.0f} MB"))
         elif r.mem_available_mb < t.mem_reduced_mb * up:
-            reasons.append(("reduced", f"available memory {r.mem_available_mb:.0f} MB"))
+            reasons.append((reduced, f"available memory {r.mem_available_mb:.0f} MB"))
     if r.temp_c is not None:
         if r.temp_c >= t.temp_minimal_c * down:
-            reasons.append(("minimal", f"CPU temperature {r.temp_c:.0f} °C"))
+            reasons.append((minimal, f"CPU temperature {r.temp_c:.0f} °C"))
         elif r.temp_c >= t.temp_reduced_c * down:
-            reasons.append(("reduced", f"CPU temperature {r.temp_c:.0f} °C"))
+            reasons.append((reduced, f"CPU temperature {r.temp_c:.0f} °C"))
     if r.throttled:
-        reasons.append(("reduced", "CPU is throttled"))
+        reasons.append((reduced, "CPU is throttled"))
     if r.on_battery and r.battery_pct is not None:
         if r.battery_pct <= t.battery_minimal_pct * up:
-            reasons.append(("minimal", f"battery {r.battery_pct:.0f}%"))
+            reasons.append((minimal, f"battery {r.battery_pct:.0f}%"))
         elif r.battery_pct <= t.battery_reduced_pct * up:
-            reasons.append(("reduced", f"battery {r.battery_pct:.0f}%"))
+            reasons.append((reduced, f"battery {r.battery_pct:.0f}%"))
     if r.cpu_load is not None and r.cpu_load >= t.cpu_reduced * down:
-        reasons.append(("reduced", f"CPU load {r.cpu_load:.2f} per core"))
+        reasons.append((reduced, f"CPU load {r.cpu_load:.2f} per core"))
     if r.disk_free_mb is not None and r.disk_free_mb < t.disk_minimal_mb * up:
-        reasons.append(("minimal", f"free disk {r.disk_free_mb:.0f} MB"))
+        reasons.append((minimal, f"free disk {r.disk_free_mb:.0f} MB"))
     if not reasons:
-        return "full", "resources are sufficient"
-    worst = max(reasons, key=lambda x: _rank(x[0]))[0]
+        return Tier.FULL, "resources are sufficient"
+    worst = Tier.worst(*(tier for tier, _ in reasons))
     return worst, ", ".join(why for tier, why in reasons if tier == worst)
 
 
 class Governor:
-    def __init__(self, thresholds: Thresholds = Thresholds(), tier: str = "full", floor: str = "full") -> None:
+    """Decides the tier. ``floor`` is the best tier possible at all (no usable model = minimal); the runtime
+    lowers it through ``limit`` and obeys ``tier``."""
+
+    def __init__(self, thresholds: Thresholds = Thresholds(), floor: Tier = Tier.FULL) -> None:
         self.t = thresholds
-        self.tier = tier
-        self.floor = floor                 # best tier possible at all (no model installed = minimal)
+        self.floor = self.tier = Tier(floor)
         self._better_since: float | None = None
         self.last_reason = "start-up"
 
     def update(self, readings: Readings, now: float) -> TierChange | None:
         wanted, why = assess(readings, self.t)
-        wanted = max(wanted, self.floor, key=_rank)
-        if _rank(wanted) > _rank(self.tier):
+        wanted = Tier.worst(wanted, self.floor)
+        if wanted.rank > self.tier.rank:
             self._better_since = None
             return self._change(wanted, why, now)
-        if _rank(wanted) < _rank(self.tier):
+        if wanted.rank < self.tier.rank:
             comfortable, _ = assess(readings, self.t, margin=self.t.margin)
-            comfortable = max(comfortable, self.floor, key=_rank)
-            if _rank(comfortable) >= _rank(self.tier):
+            comfortable = Tier.worst(comfortable, self.floor)
+            if comfortable.rank >= self.tier.rank:
                 self._better_since = None  # better, but not by enough to trust it
                 return None
             if self._better_since is None:
@@ -115,7 +114,19 @@ class Governor:
         self._better_since = None
         return None
 
-    def _change(self, new: str, why: str, now: float) -> TierChange:
+    def limit(self, floor: Tier, why: str, now: float) -> TierChange | None:
+        """Nothing better than ``floor`` is possible any more (the model would not load)."""
+        self.floor = Tier.worst(self.floor, floor)
+        if self.floor.rank > self.tier.rank:
+            return self._change(self.floor, why, now)
+        return None
+
+    def force(self, tier: Tier, why: str, now: float) -> TierChange:
+        """An operator's (or benchmark's) choice, never better than the floor; ``update`` resumes from it."""
+        self._better_since = None
+        return self._change(Tier.worst(Tier(tier), self.floor), why, now)
+
+    def _change(self, new: Tier, why: str, now: float) -> TierChange:
         change = TierChange(self.tier, new, why, now)
         self.tier, self.last_reason = new, why
         return change

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
-
-Source = Literal["knowledge", "llm", "heuristic", "cloud", "escalation"]
+from kiosk.domain.kinds import Reason, Route, Tier
 
 
 @dataclass(frozen=True)
@@ -41,8 +39,8 @@ class Answer:
 
     question: str
     answer: str
-    source: Source
-    tier: str
+    source: Route
+    tier: Tier
     escalated: bool
     confidence: float
     entry_ids: list[str] = field(default_factory=list)
@@ -51,7 +49,8 @@ class Answer:
     tokens_in: int = 0
     tokens_out: int = 0
     model: str = ""
-    note: str = ""
+    reason: Reason | None = None  # why it escalated or fell back; None for a plain answer
+    note: str = ""                # the same in words, with figures, for operators' logs
 
     def public(self) -> dict[str, object]:
         """The fields of ``kiosk ask --json``."""

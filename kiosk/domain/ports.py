@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator, Protocol, Sequence
 
-from kiosk.domain.models import Answer, Entry, Piece
+from kiosk.domain.models import Entry, Piece
 
 
 class Clock(Protocol):
@@ -31,16 +31,14 @@ class LanguageModel(Protocol):
     def last_prompt_tokens(self) -> int:
         """Tokens evaluated for the most recent prompt (after prefix reuse)."""
 
+    def reset_conversation(self) -> None:
+        """Forget the visitor's turns (session wipe)."""
 
-class TurnLog(Protocol):
-    """Durable side effects of a turn: meters, escalations, the session transcript."""
-
-    def record(self, answer: Answer, session_id: str) -> None: ...
+    def close(self) -> None:
+        """Free the model (it is not used again)."""
 
 
-class TextSink(Protocol):
-    """Where streamed text goes (terminal, presenter). ``replace`` retracts what was shown so far."""
+class ModelSlot(Protocol):
+    """Holds the loaded language model, if any: the runtime loads and frees it as the tier changes."""
 
-    def token(self, text: str) -> None: ...
-
-    def replace(self, text: str) -> None: ...
+    def current(self) -> LanguageModel | None: ...

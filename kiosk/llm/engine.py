@@ -34,7 +34,7 @@ def system_info() -> str:
 
 
 @contextlib.contextmanager
-def _quiet_stderr():
+def quiet_stderr():
     """llama.cpp logs model loading to fd 2; keep the kiosk's terminal readable."""
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -88,7 +88,7 @@ class LlamaEngine:
         self._rng = np.random.default_rng(seed)
         self._lock = threading.Lock()
         try:
-            with _quiet_stderr():
+            with quiet_stderr():
                 self.llm = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_batch=n_batch,
                                            n_threads=n_threads, n_threads_batch=n_threads, seed=seed,
                                            verbose=False)
@@ -128,6 +128,20 @@ class LlamaEngine:
         # ChatML blocks start at special tokens, so the system part tokenises the same on its own.
         body = prompt.prefix(self.venue, [entry] if entry else [])[len(prompt.system(self.venue)):]
         return key, self.system_tokens + self.tokenize(body)
+
+    def prompt_text(self, question: str, context: Sequence[Entry]) -> str:
+        """The whole prompt this engine evaluates for ``question`` (prefix and suffix), as text: what a bare
+        llama.cpp call must be given to do the same work (the benchmark's baseline)."""
+        prefix = self.prefix_tokens_for(context[0] if context else None)[1]
+        return self.llm.detokenize(prefix, special=True).decode() + prompt.suffix(question)
+
+    @property
+    def cached_prefixes(self) -> int:
+        return len(self.cache.items)
+
+    @property
+    def cached_prefix_mb(self) -> float:
+        return round(self.cache.bytes / 2**20, 1)
 
     # -- KV state -----------------------------------------------------------------------------------------
     def _eval_from_common(self, tokens: list[int]) -> None:

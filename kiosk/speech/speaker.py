@@ -7,11 +7,17 @@ import queue
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, Literal
 
 import numpy as np
 
-from kiosk.errors import KioskError
+from kiosk.domain.events import Answered, Retracted, Token, TurnEvent
+from kiosk.errors import KioskError, NoOutputDevice
+from kiosk.speech.audio import rms
+
+SpeechKind = Literal["sentence_ready", "first_sample", "block", "spoken", "stopped"]
 
 _SENTENCE = re.compile(r"(.+?[.!?])(\s+|$)", re.S)
 BLOCK_S = 0.02
@@ -50,7 +56,7 @@ class SoundDeviceOutput:
             self.stream = sd.OutputStream(samplerate=rate, channels=1, dtype="float32", device=device or None)
             self.stream.start()
         except Exception as exc:  # PortAudioError, missing library: the kiosk goes silent, it does not crash
-            raise KioskError("no_output_device", f"no audio output: {exc}") from exc
+            raise NoOutputDevice("no_output_device", f"no audio output: {exc}") from exc
 
     def write(self, block: np.ndarray) -> None:
         self.stream.write(block.reshape(-1, 1))
@@ -75,16 +81,31 @@ class SilentOutput:
         pass
 
 
+@dataclass(frozen=True)
+class SpeechEvent:
+    """What the speaker reports to its subscribers (tests, benchmarks, the session log): never stored."""
+
+    kind: SpeechKind
+    at: float                 # time.perf_counter()
+    sentence: str = ""
+    samples: int = 0          # for "block": samples just written
+
+
 @dataclass
-class SpeechEvents:
-    sentence_ready: list[float] = field(default_factory=list)
-    first_sample: list[float] = field(default_factory=list)
-    spoken: list[str] = field(default_factory=list)
+class SpeakerStats:
+    """Bounded running figures: counters and the latest times, whatever the kiosk's uptime."""
+
+    sentences_spoken: int = 0
     samples_out: int = 0
+    last_sentence_ready: float | None = None
+    last_first_sample: float | None = None
     stopped_at: float | None = None
 
 
 class Speaker:
+    """Speaks sentences on its own thread. Observers ``subscribe`` to ``SpeechEvent``s; ``stats`` holds only
+    counters, so a kiosk that speaks for weeks holds no more than after its first answer."""
+
     def __init__(self, tts, output=None) -> None:
         self.tts = tts
         if output is None:
@@ -95,9 +116,12 @@ class Speaker:
         self.output = output
         self.q: queue.Queue = queue.Queue()
         self.speaking = threading.Event()   # the microphone is gated while this is set
+        self._idle = threading.Event()
+        self._idle.set()
         self._stop = threading.Event()
-        self.events = SpeechEvents()
-        self._recent: list[tuple[float, float]] = []  # (time, block RMS) of what was played lately
+        self.stats = SpeakerStats()
+        self._subscribers: list[Callable[[SpeechEvent], None]] = []
+        self._recent: deque[tuple[float, float]] = deque()  # (time, block RMS) of the last ECHO_WINDOW_S
         self._worker = threading.Thread(target=self._run, name="speaker", daemon=True)
         self._worker.start()
 
@@ -105,16 +129,28 @@ class Speaker:
     def mode(self) -> str:
         return self.output.name
 
+    def subscribe(self, fn: Callable[[SpeechEvent], None]) -> Callable[[], None]:
+        """``fn`` hears every event (on the speaker's thread, keep it short); returns the unsubscribe."""
+        self._subscribers.append(fn)
+        return lambda: self._subscribers.remove(fn)
+
+    def _emit(self, kind: SpeechKind, sentence: str = "", samples: int = 0) -> float:
+        now = time.perf_counter()
+        for fn in list(self._subscribers):
+            fn(SpeechEvent(kind, now, sentence, samples))
+        return now
+
     def say(self, sentence: str) -> None:
         self._stop.clear()
-        self.events.sentence_ready.append(time.perf_counter())
+        self._idle.clear()
+        self.stats.last_sentence_ready = self._emit("sentence_ready", sentence)
         self.speaking.set()
         self.q.put(sentence)
 
     def echo_level(self) -> float:
         """The loudest recent output: the most of the kiosk's own voice a microphone can pick up."""
         now = time.monotonic()
-        return max((r for t, r in self._recent if now - t < ECHO_WINDOW_S), default=0.0)
+        return max((r for t, r in list(self._recent) if now - t < ECHO_WINDOW_S), default=0.0)
 
     def stop(self) -> None:
         """Barge-in: silence now and drop what was queued."""
@@ -124,15 +160,11 @@ class Speaker:
                 self.q.get_nowait()
             except queue.Empty:
                 break
-        self.events.stopped_at = time.perf_counter()
+        self.stats.stopped_at = self._emit("stopped")
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.q.empty() and not self.speaking.is_set():
-                return True
-            time.sleep(0.01)
-        return False
+        """Wait until everything queued has been spoken (or dropped)."""
+        return self._idle.wait(timeout)
 
     def _run(self) -> None:
         block = int(self.tts.sample_rate * BLOCK_S)
@@ -149,21 +181,25 @@ class Speaker:
                 if self._stop.is_set():
                     break
                 if first:
-                    self.events.first_sample.append(time.perf_counter())
+                    self.stats.last_first_sample = self._emit("first_sample", sentence)
                     first = False
                 chunk = samples[i:i + block]
                 self.output.write(chunk)
-                self.events.samples_out += len(chunk)
+                self.stats.samples_out += len(chunk)
+                self._emit("block", samples=len(chunk))
                 now = time.monotonic()
-                self._recent = [x for x in self._recent if now - x[0] < ECHO_WINDOW_S]
-                self._recent.append((now, float(np.sqrt(np.mean(chunk.astype(np.float64) ** 2)))))
+                while self._recent and now - self._recent[0][0] >= ECHO_WINDOW_S:
+                    self._recent.popleft()
+                self._recent.append((now, rms(chunk)))
             else:
-                self.events.spoken.append(sentence)
+                self.stats.sentences_spoken += 1
+                self._emit("spoken", sentence)
             self._idle_if_empty()
 
     def _idle_if_empty(self) -> None:
         if self.q.empty():
             self.speaking.clear()
+            self._idle.set()
 
     def close(self) -> None:
         self.stop()
@@ -172,28 +208,25 @@ class Speaker:
         self.output.close()
 
 
-class SpeakingSink:
-    """A TextSink that shows text and speaks it sentence by sentence, in step."""
+class SpeakingListener:
+    """A turn listener that speaks the answer sentence by sentence, in step with the screen: tokens are
+    chunked into sentences, a retraction silences what was being said, the end of the turn flushes the rest."""
 
-    def __init__(self, speaker: Speaker, inner=None) -> None:
-        self.speaker, self.inner, self.chunker = speaker, inner, SentenceChunker()
+    def __init__(self, speaker: Speaker) -> None:
+        self.speaker, self.chunker = speaker, SentenceChunker()
 
-    def token(self, text: str) -> None:
-        if self.inner:
-            self.inner.token(text)
-        for s in self.chunker.feed(text):
-            self.speaker.say(s)
+    def __call__(self, event: TurnEvent) -> None:
+        if isinstance(event, Token):
+            self._say(self.chunker.feed(event.text))
+        elif isinstance(event, Retracted):
+            self.speaker.stop()  # never keep speaking words that were retracted from the screen
+            self.chunker = SentenceChunker()
+            self._say(self.chunker.feed(event.text + " "))
+        elif isinstance(event, Answered):
+            self._say(self.chunker.flush())
 
-    def replace(self, text: str) -> None:
-        self.speaker.stop()  # never keep speaking words that were retracted from the screen
-        self.chunker = SentenceChunker()
-        if self.inner:
-            self.inner.replace(text)
-        for s in self.chunker.feed(text + " "):
-            self.speaker.say(s)
-
-    def finish(self) -> None:
-        for s in self.chunker.flush():
+    def _say(self, sentences: list[str]) -> None:
+        for s in sentences:
             self.speaker.say(s)
 
 

@@ -73,6 +73,6 @@ def write(db: sqlite_utils.Database, fn: Callable[[sqlite3.Connection], object])
             raise
     except sqlite3.OperationalError as exc:
         msg = str(exc)
-        code = "disk_full" if "full" in msg else "db_write"
+        code = "disk_full" if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_FULL else "db_write"
         raise StorageError(code, f"could not save to {db.conn.execute('PRAGMA database_list').fetchone()[2]}:"
                                  f" {msg}") from exc

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 
 import sqlite_utils
 
+from kiosk.domain.events import Failed, FellBack, TurnEvent
+from kiosk.errors import KioskError
 from kiosk.store.db import utcnow, write
+
+log = logging.getLogger("kiosk")
 
 
 def record_health(db: sqlite_utils.Database, kind: str, data: dict) -> str:
@@ -44,3 +49,22 @@ def record_sketch(db: sqlite_utils.Database, code: str, raw: str | bytes, detail
                       detail[:300]))
 
     write(db, tx)
+
+
+class SketchRecorder:
+    """Listens to every turn and keeps a sketch of each that failed or fell back from the model."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def __call__(self, event: TurnEvent) -> None:
+        if isinstance(event, Failed):
+            self._store(event.error.code, event.question, event.error.message)
+        elif isinstance(event, FellBack):
+            self._store(event.reason, event.question, event.detail)
+
+    def _store(self, code: str, question: str | bytes, detail: str) -> None:
+        try:
+            record_sketch(self.db, code, question, detail)
+        except KioskError as exc:  # a full disk must not turn a refused question into a crash
+            log.warning("sketch not stored: %s", exc.message)

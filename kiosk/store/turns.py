@@ -7,17 +7,22 @@ import uuid
 
 import sqlite_utils
 
+from kiosk.domain.events import Answered, TurnEvent
 from kiosk.domain.models import Answer
 from kiosk.store.db import utcnow, write
-
-KINDS = ("escalations", "meters", "health_events")
+from kiosk.store.outbox import KINDS
 
 
 class TurnStore:
-    """Implements the domain's ``TurnLog`` port. Everything of one turn commits in one transaction."""
+    """The turn's durable record. Everything of one turn commits in one transaction."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
+
+    def on_turn_event(self, event: TurnEvent) -> None:
+        """The recorder listens to every turn: an answered turn is recorded before anyone else hears of it."""
+        if isinstance(event, Answered):
+            self.record(event.answer, event.session_id)
 
     def record(self, answer: Answer, session_id: str) -> None:
         now = utcnow()
@@ -34,7 +39,7 @@ class TurnStore:
                     "INSERT INTO escalations (id, created_at, session_id, question, context) VALUES (?,?,?,?,?)",
                     (uuid.uuid4().hex, now, session_id, answer.question,
                      json.dumps({"entry_ids": answer.entry_ids, "confidence": round(answer.confidence, 3),
-                                 "reason": answer.note})))
+                                 "reason": answer.note, "reason_code": answer.reason})))
             conn.execute("INSERT INTO session_turns (session_id, time, question, answer, source, entry_ids) "
                          "VALUES (?,?,?,?,?,?)", (session_id, now, answer.question, answer.answer,
                                                   answer.source, json.dumps(answer.entry_ids)))

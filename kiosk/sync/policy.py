@@ -15,6 +15,7 @@ class Outcome:
     action: str          # "sent" | "retry" | "dead"
     reason: str = ""
     retry_after_s: float | None = None
+    unreachable: bool = False  # the endpoint could not be reached at all (the kiosk is offline)
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -31,9 +32,11 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def classify(status: int | None, retry_after: str | None = None, error: str = "") -> Outcome:
+def classify(status: int | None, retry_after: str | None = None, error: str = "",
+             unreachable: bool = False) -> Outcome:
+    """``status`` None: no HTTP answer at all; ``unreachable`` says the network is down, not just slow."""
     if status is None:
-        return Outcome("retry", error or "no response")
+        return Outcome("retry", error or "no response", unreachable=unreachable)
     if 200 <= status < 300:
         return Outcome("sent")
     if status == 429 or status >= 500 or status == 408:

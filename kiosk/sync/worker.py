@@ -20,6 +20,8 @@ from kiosk.sync.policy import Backoff, Outcome, classify
 
 log = logging.getLogger("kiosk.sync")
 CE_BATCH = "application/cloudevents-batch+json"
+# No answer at all: the network or the endpoint is down (the status strip says Offline).
+UNREACHABLE = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout, httpx.RemoteProtocolError)
 METER_FIELDS = ("session_id", "source", "model", "tier", "tokens_in", "tokens_out", "latency_ms", "ttft_ms",
                 "escalated")
 
@@ -105,7 +107,7 @@ class SyncWorker:
         try:
             r = self.http.post(self.s.ingest_url, content=json.dumps(events), headers=headers)
         except httpx.HTTPError as exc:
-            return classify(None, error=f"{type(exc).__name__}: {exc}")
+            return _no_answer(exc)
         return classify(r.status_code, r.headers.get("Retry-After"), r.text[:200])
 
     def _escalate(self, row: dict, report: SyncReport) -> None:
@@ -132,7 +134,7 @@ class SyncWorker:
             if outcome.action == "sent":
                 answer = r.json()["choices"][0]["message"]["content"].strip()
         except httpx.HTTPError as exc:
-            outcome = classify(None, error=f"{type(exc).__name__}: {exc}")
+            outcome = _no_answer(exc)
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             outcome = Outcome("retry", f"unreadable cloud answer: {exc}")
         extra = {"answer": answer, "answered_at": None} if outcome.action == "sent" else None
@@ -156,7 +158,7 @@ class SyncWorker:
         else:
             attempt = self.outbox.attempts(kind, ids) + 1
             self.outbox.mark_retry(kind, ids, self.backoff.delay(attempt, outcome.retry_after_s), outcome.reason)
-            if outcome.reason.startswith(("ConnectError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError")):
+            if outcome.unreachable:
                 self.reachable = False
                 self._offline()
         report.add(outcome.action, kind, len(ids))
@@ -196,6 +198,10 @@ class SyncWorker:
     def stop(self) -> None:
         self._stop.set()
         self.http.close()
+
+
+def _no_answer(exc: httpx.HTTPError) -> Outcome:
+    return classify(None, error=f"{type(exc).__name__}: {exc}", unreachable=isinstance(exc, UNREACHABLE))
 
 
 def settings_from_config(config) -> SyncSettings:

@@ -128,23 +128,9 @@ def make_presenter(kiosk, loop: UiLoop, services=None, clock=None):
     from kiosk.presenters.kiosk import KioskPresenter, Settings
     from kiosk.ui.services import KioskServices
 
-    services = services or KioskServices(kiosk, speaker=_speaker(kiosk.config))
+    services = services or KioskServices(kiosk, speak=kiosk.config.ui.speak_answers)
     return KioskPresenter(services, loop.run, loop.post, clock or SystemClock(),
                           Settings.from_config(kiosk.config))
-
-
-def _speaker(config):
-    if not config.ui.speak_answers:
-        return None
-    from kiosk.errors import KioskError
-    from kiosk.speech.speaker import Speaker
-    from kiosk.speech.tts import EspeakTTS
-
-    try:
-        return Speaker(EspeakTTS(config.tts.voice, config.tts.rate_wpm, config.tts.volume))
-    except KioskError as exc:  # no voice: the screen still works
-        log.warning("answers will not be spoken: %s", exc.message)
-        return None
 
 
 def run(config, fullscreen: bool) -> int:
@@ -184,9 +170,6 @@ def run(config, fullscreen: bool) -> int:
     finally:
         presenter.wipe()  # the last visitor's session does not outlive the app
         loop.close()
-        speaker = getattr(presenter.services, "speaker", None)
-        if speaker is not None:
-            speaker.close()
-        kiosk.close()
+        kiosk.close()  # the speaker too
         log.warning("touchscreen stopped; session wiped")
     return 0

@@ -99,12 +99,12 @@ class Driver:
         self.window.remove_widget(self.root)
 
 
-def _sample_kiosk(config):
+def _sample_kiosk(config, **overrides):
     """The configured kiosk on a scratch data directory: screenshots and benches never touch real data."""
     from kiosk.app import Kiosk
 
     scratch = Path(tempfile.mkdtemp(prefix="kiosk-offscreen-"))
-    cfg = dataclasses.replace(config, data_dir=str(scratch))
+    cfg = dataclasses.replace(config, data_dir=str(scratch), **overrides)
     return Kiosk(cfg), scratch
 
 
@@ -112,18 +112,17 @@ def screenshots(config, out_dir: str | Path) -> list[Path]:
     """Render every screen with sample content (real model, pack and speech) into ``out_dir``."""
     import hashlib
 
+    from kiosk.app import make_tts
     from kiosk.speech.audio import write_wav
     from kiosk.speech.capture import WavSource
-    from kiosk.speech.tts import EspeakTTS
     from kiosk.ui.services import KioskServices
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    kiosk, scratch = _sample_kiosk(config)
     sample_ui = dataclasses.replace(config.ui, staff_pin_sha256=hashlib.sha256(SAMPLE_PIN.encode()).hexdigest(),
                                     speak_answers=False)
-    kiosk.config = dataclasses.replace(kiosk.config, ui=sample_ui)
-    tts = EspeakTTS(config.tts.voice, config.tts.rate_wpm, 100)
+    kiosk, scratch = _sample_kiosk(config, ui=sample_ui)
+    tts = make_tts(dataclasses.replace(config, tts=dataclasses.replace(config.tts, volume=100)))
     wav = scratch / "utterance.wav"
     write_wav(wav, tts.synthesize(SAMPLE_UTTERANCE), tts.sample_rate)
     clock = OffsetClock()
@@ -177,7 +176,7 @@ def screenshots(config, out_dir: str | Path) -> list[Path]:
 
 def frame_bench(config, rounds: int = 2, idle_s: float = 2.0) -> dict:
     """UI frame intervals while answers stream, against the same screen idling, in one run."""
-    from kiosk.bench import pct
+    from kiosk.stats import percentile as pct
 
     kiosk, scratch = _sample_kiosk(config)
     d = Driver(kiosk)

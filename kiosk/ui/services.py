@@ -5,33 +5,16 @@ Every method except ``status`` and ``stop_speaking`` runs on the presenter's sin
 
 from __future__ import annotations
 
-import math
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Callable
 
-import numpy as np
+from kiosk.app import Kiosk, sync_once
+from kiosk.domain.events import TurnListener
+from kiosk.domain.kinds import Tier
+from kiosk.speech.kit import AudioSource
+from kiosk.speech.turn import ListenProgress
 
-from kiosk.app import Kiosk
-from kiosk.errors import KioskError
-
-TIER_WORDS = {"full": ("Full answers", False), "reduced": ("Saving power: shorter answers", True),
-              "minimal": ("Saving power: answers from the guide only", True)}
-
-
-class AudioSource(Protocol):
-    """Where listening reads audio: the microphone, or a scripted utterance in tests and demos."""
-
-    def open(self) -> "AudioSource": ...
-    def wait_ready(self, timeout_s: float = 5.0) -> bool: ...
-    def blocks(self) -> Iterator[np.ndarray]: ...
-    def close(self) -> None: ...
-
-
-def input_level(block: np.ndarray) -> float:
-    """RMS mapped to 0..1 on a rough loudness scale (quiet room ~0.1, normal speech ~0.5-0.8)."""
-    if not len(block):
-        return 0.0
-    rms = float(np.sqrt(np.mean(np.square(block, dtype=np.float64))))
-    return max(0.0, min(1.0, (20 * math.log10(rms + 1e-6) + 60) / 50))
+TIER_WORDS = {Tier.FULL: ("Full answers", False), Tier.REDUCED: ("Saving power: shorter answers", True),
+              Tier.MINIMAL: ("Saving power: answers from the guide only", True)}
 
 
 def resources_line(r: dict) -> str:
@@ -45,23 +28,17 @@ def resources_line(r: dict) -> str:
             f"battery {battery}, disk free {num('disk_free_mb', ' MB')}")
 
 
-class _Sink:
-    def __init__(self, on_token: Callable[[str], None], on_replace: Callable[[str], None]) -> None:
-        self.token, self.replace = on_token, on_replace
-
-
 class KioskServices:
-    def __init__(self, kiosk: Kiosk, audio: Callable[[], AudioSource] | None = None, speaker=None) -> None:
+    def __init__(self, kiosk: Kiosk, audio: Callable[[], AudioSource] | None = None, speak: bool = False) -> None:
+        """``audio``: where listening reads from (default: the microphone); ``speak``: answers are spoken."""
         self.kiosk = kiosk
         self.config = kiosk.config
-        self._audio = audio or self._microphone
-        self.speaker = speaker
-        self._recognizers = None
+        self.voice = kiosk.voice(speak=speak)
+        self._audio = audio or self.voice.kit.microphone
 
-    def _microphone(self) -> AudioSource:
-        from kiosk.speech.capture import Microphone
-
-        return Microphone(self.config.speech.device or None)
+    @property
+    def speaker(self):
+        return self.voice.kit.speaker
 
     # -- visitor ------------------------------------------------------------------------------------------
     def venue(self) -> str:
@@ -70,49 +47,14 @@ class KioskServices:
     def suggestions(self, n: int) -> list[str]:
         return self.kiosk.index.suggestions()[:n]
 
-    def recognizers(self):
-        if self._recognizers is None:  # built on first use: Whisper loads in ~1 s
-            from kiosk.speech.setup import build_recognizers, pack_bias
+    def talk(self, on_open, on_partial, on_level, should_stop, on_heard, listener: TurnListener) -> Any:
+        self.voice.kit.recognizers()  # loaded before the microphone opens (Whisper takes ~1 s)
+        source = self._audio().open()  # open only while the visitor talks; the UI shows it the whole time
+        return self.voice(source, ListenProgress(on_open, on_partial, on_level), should_stop, listener,
+                          after_listening=source.close, proceed=on_heard).answer
 
-            self._recognizers = build_recognizers(self.config, pack_bias(self.kiosk.index.entries(),
-                                                                         self.kiosk.venue))
-        return self._recognizers
-
-    def listen(self, on_open, on_partial, on_level, should_stop) -> str:
-        from kiosk.speech.gate import gated
-        from kiosk.speech.listen import transcribe_blocks
-        from kiosk.speech.vad import VadConfig
-
-        sc = self.config.speech
-        rec, final = self.recognizers()
-        source = self._audio().open()
-        try:  # the microphone is open only inside this block; the UI shows it the whole time
-            if not source.wait_ready():
-                raise KioskError("mic_unavailable", "the microphone delivers no audio")
-            on_open()
-
-            def metered() -> Iterator[np.ndarray]:
-                for block in gated(source.blocks(), self.speaker):
-                    on_level(input_level(block))
-                    yield block
-
-            vad = VadConfig(end_silence_s=sc.end_silence_s, max_utterance_s=sc.max_utterance_s,
-                            no_speech_timeout_s=sc.no_speech_timeout_s)
-            return transcribe_blocks(metered(), rec, final, on_partial=on_partial, endpoint=vad,
-                                     should_stop=should_stop).text
-        finally:
-            source.close()
-
-    def ask(self, question: str, on_token, on_replace) -> Any:
-        sink: Any = _Sink(on_token, on_replace)
-        if self.speaker is None:
-            return self.kiosk.ask(question, sink)
-        from kiosk.speech.speaker import SpeakingSink
-
-        speaking = SpeakingSink(self.speaker, sink)
-        ans = self.kiosk.ask(question, speaking)
-        speaking.finish()
-        return ans
+    def ask(self, question: str, listener: TurnListener) -> Any:
+        return self.voice.answer(question, listener)
 
     def stop_speaking(self) -> None:
         if self.speaker is not None:
@@ -137,7 +79,7 @@ class KioskServices:
             network = "Connecting…"
         else:
             network = "Online" if sync.reachable else "Offline — questions wait safely"
-        mode, degraded = TIER_WORDS.get(self.kiosk.tier, (self.kiosk.tier, True))
+        mode, degraded = TIER_WORDS[self.kiosk.tier]
         return {"network": network, "mode": mode, "degraded": degraded}
 
     def staff_report(self) -> dict:
@@ -159,15 +101,7 @@ class KioskServices:
         }
 
     def sync_now(self) -> str:
-        from kiosk.store.db import connect
-        from kiosk.sync.worker import SyncWorker, settings_from_config
-
-        worker = SyncWorker(connect(self.config.db_path), settings_from_config(self.config))
-        try:
-            r = worker.run_once()
-        finally:
-            worker.stop()
-            worker.db.conn.close()
+        r, _ = sync_once(self.config)
         msg = (f"Sync: sent {sum(r.sent.values())}, to retry {sum(r.retry.values())}, "
                f"undeliverable {sum(r.dead.values())}")
         return msg + ("" if not r.skipped else " — " + "; ".join(r.skipped))

@@ -50,7 +50,7 @@ def test_barely_above_a_threshold_is_not_enough_to_step_up():
 
 
 def test_floor_keeps_minimal_without_a_model():
-    g = Governor(T, tier="minimal", floor="minimal")
+    g = Governor(T, floor="minimal")
     assert g.update(OK, now=0) is None and g.update(OK, now=1000) is None and g.tier == "minimal"
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from fakes import ENTRIES, FakeIndex, FakeLLM, FakeLog, RecordingSink, StepClock
+from fakes import ENTRIES, FakeIndex, FakeLLM, FakeLog, FixedModel, RecordingSink, StepClock
 from kiosk.config import TurnConfig
 from kiosk.domain.heuristics import DONT_KNOW
 from kiosk.domain.pipeline import TurnPipeline
@@ -9,7 +9,7 @@ from kiosk.errors import InputError
 
 def make(llm=None, **cfg):
     log = FakeLog()
-    return TurnPipeline(FakeIndex(), llm, log, StepClock(), TurnConfig(**cfg)), log
+    return TurnPipeline(FakeIndex(), FixedModel(llm), StepClock(), TurnConfig(**cfg), listeners=[log]), log
 
 
 def test_a_clear_match_is_answered_from_the_entry_itself():
@@ -18,7 +18,7 @@ def test_a_clear_match_is_answered_from_the_entry_itself():
     assert (a.source, a.escalated, a.entry_ids) == ("knowledge", False, ["f#toilets"])
     assert a.answer == ENTRIES[2].body and 0 < a.confidence <= 1
     assert log.records[0][0] is a
-    assert p.llm.calls == []
+    assert p.models.current().calls == []
 
 
 def test_an_uncovered_question_is_escalated_and_recorded():
@@ -118,7 +118,8 @@ def test_a_stalled_generation_is_answered_from_the_pack_within_its_budget():
 
     llm = StalledLLM()
     log = FakeLog()
-    p = TurnPipeline(FakeIndex(), llm, log, StepClock(0.0), TurnConfig(generation_budget_s=0.3))
+    p = TurnPipeline(FakeIndex(), FixedModel(llm), StepClock(0.0), TurnConfig(generation_budget_s=0.3),
+                     listeners=[log])
     t = time.monotonic()
     a = p.answer("How much do students pay for a ticket on a rainy day?")
     took = time.monotonic() - t

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from fakes import FakeServices, ManualClock
-from kiosk.errors import KioskError
+from kiosk.errors import InputError, KioskError, MicUnavailable
 from kiosk.presenters.kiosk import KioskPresenter, Settings
 
 PIN_HASH = hashlib.sha256(b"1357").hexdigest()
@@ -110,7 +110,7 @@ def test_tap_while_answering_silences_speech():
 
 
 def test_missing_microphone_offers_the_keyboard():
-    p, svc, _ = make(FakeServices(listen_error=KioskError("mic_unavailable", "no input device")))
+    p, svc, _ = make(FakeServices(listen_error=MicUnavailable("mic_unavailable", "no input device")))
     p.tap_talk()
     assert p.state.mic == "unavailable" and p.state.keyboard
     assert "type your question" in p.state.message
@@ -125,7 +125,7 @@ def test_typed_question_is_normalised_and_empty_text_refused():
 
 
 def test_a_refused_question_shows_the_reason_not_a_crash():
-    p, _, _ = make(FakeServices(ask_error=KioskError("question_too_long", "the question is over 500 characters")))
+    p, _, _ = make(FakeServices(ask_error=InputError("question_too_long", "the question is over 500 characters")))
     p.submit_text("x" * 600)
     turn = p.state.turns[-1]
     assert turn.error == "The question is over 500 characters" and not p.state.busy

@@ -1,0 +1,72 @@
+"""`kiosk bench`: figures and ratios against a baseline measured in the same run. Never used to assert.
+
+Uses only the kiosk's public interfaces and its own data: the questions come from the active pack
+(``kiosk.bench.questions``), so an operator measures on their own venue.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from kiosk.bench.report import format_report
+from kiosk.config import Config
+
+__all__ = ["run_bench", "format_report"]
+
+
+def _bench_ui(config: Config, rounds: int) -> dict[str, Any]:
+    """UI frame times while answers stream (in a child process: a Kivy window belongs to one process)."""
+    import json
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "kiosk.ui.offscreen", "bench", "--rounds", str(rounds)]
+    if config.source:
+        cmd += ["--config", config.source]
+    env = {**os.environ, "KIOSK_DATA_DIR": str(config.data_path)}
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env)
+    if r.returncode != 0:
+        return {"skipped": f"UI bench failed (exit {r.returncode}): {r.stderr.strip()[-400:]}"}
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def run_bench(config: Config, rounds: int = 2, max_tokens: int = 48, speech: bool = True,
+              ui: bool = True) -> dict[str, Any]:
+    report = _run_bench(config, rounds, max_tokens, speech)
+    if ui:  # after the bench's own kiosk is closed: one model in memory at a time
+        report["ui"] = _bench_ui(config, rounds)
+    return report
+
+
+def _run_bench(config: Config, rounds: int, max_tokens: int, speech: bool) -> dict[str, Any]:
+    from kiosk.app import Kiosk
+    from kiosk.bench.io import bench_sync, bench_tts
+    from kiosk.bench.llm import bench_llm, bench_tiers, bench_turns
+    from kiosk.bench.questions import bench_questions
+
+    t0 = time.perf_counter()
+    kiosk = Kiosk(config)
+    startup_s = time.perf_counter() - t0
+    try:
+        report: dict[str, Any] = {"startup_s": round(startup_s, 3), "tier": kiosk.tier}
+        if kiosk.engine is not None:
+            report["llm"] = bench_llm(kiosk, rounds, max_tokens)
+        else:
+            report["llm"] = {"skipped": "no model loaded", "warnings": kiosk.startup.warnings}
+        report["turns"] = bench_turns(kiosk)
+        kiosk.reset_session()
+        if kiosk.engine is not None:
+            report["tiers"] = bench_tiers(kiosk)
+        report["sync"] = bench_sync(config)
+        if speech:
+            from kiosk.bench.speech import bench_speech
+            from kiosk.speech.setup import pack_bias
+
+            report["tts"] = bench_tts(config, [e.body.split(". ")[0] + "." for e in kiosk.index.entries()][:12])
+            report["speech"] = bench_speech(config, bench_questions(kiosk.index)[:12],
+                                            pack_bias(kiosk.index.entries(), kiosk.venue))
+        return report
+    finally:
+        kiosk.close()

@@ -1,0 +1,65 @@
+"""`kiosk bench`'s report as text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def format_report(r: dict[str, Any]) -> str:
+    lines = [f"start-up {r['startup_s']:.2f} s, tier {r['tier']}"]
+    llm = r["llm"]
+    if "ours" in llm:
+        o, b, q = llm["ours"], llm["bare_llama_cpp_python"], llm["ratios"]
+        lines += [
+            f"LLM {llm['model']} ({llm['runtime_file']}), {llm['threads']} threads, prefix mode "
+            f"{llm['prefix_mode']} ({llm['cached_prefixes']} cached), "
+            f"{llm['questions']} questions x runs={o['runs']}",
+            f"  TTFT p50  ours {o['ttft_ms_p50']:7.1f} ms   bare {b['ttft_ms_p50']:7.1f} ms   ratio {q['ttft_p50']}"
+            "  (target <= 60 ms and <= 1.5x)",
+            f"  TTFT p95  ours {o['ttft_ms_p95']:7.1f} ms   bare {b['ttft_ms_p95']:7.1f} ms   ratio {q['ttft_p95']}",
+            f"  decode    ours {o['decode_tok_s']:7.1f} t/s  bare {b['decode_tok_s']:7.1f} t/s  ratio {q['decode']}"
+            "  (target >= 0.95x)",
+        ]
+    else:
+        lines.append(f"LLM skipped: {llm['skipped']}")
+    for k, v in r["turns"].items():
+        lines.append(f"turn {k:22} n={v['n']:3}  p50 {v['p50_ms']:8.2f} ms  p95 {v['p95_ms']:8.2f} ms")
+    tiers = r.get("tiers")
+    if tiers:
+        lines.append(f"tiers: RSS full {tiers['rss_mb_full']} MB, minimal {tiers['rss_mb_minimal']} MB; switch "
+                     f"full->minimal {tiers['switch_full_to_minimal_ms']} ms, minimal->full "
+                     f"{tiers['switch_minimal_to_full_ms']} ms; minimal-tier answer p50 "
+                     f"{tiers['minimal_answer_ms_p50']} ms p95 {tiers['minimal_answer_ms_p95']} ms (target <= 20 ms)")
+    sy = r.get("sync")
+    if sy:
+        lines.append(f"sync: enqueue {sy['enqueue_ms_per_meter_durable']} ms/meter durable (synchronous=OFF "
+                     f"{sy['enqueue_ms_per_meter_baseline_sync_off']} ms, ratio {sy['enqueue_ratio_durable_vs_off']}); "
+                     f"delivery {sy['sync_meters_per_s']} meters/s to a local receiver")
+    tt = r.get("tts")
+    if tt:
+        lines.append(f"speech output: sentence available -> first audio sample p50 {tt['first_audio_ms_p50']} ms "
+                     f"p95 {tt['first_audio_ms_p95']} ms (target <= 150 ms)")
+    sp = r.get("speech")
+    if sp and "skipped" not in sp:
+        lines.append(f"speech: {sp['utterances']} espeak utterances, mean {sp['mean_duration_s']} s; "
+                     f"whisper final pass p50 {sp['whisper_final_pass_ms_p50']} ms; in `listen` (final pass "
+                     f"started at the first {sp['listen_end_silence_s']} s of silence) end-of-speech -> final "
+                     f"p50 {sp['listen_end_to_final_ms_p50']} ms (target <= 300 ms)")
+        for k, v in sp.items():
+            if isinstance(v, dict):
+                lines.append(f"  {k:16} RTF p50 {v['rtf_p50']:.3f}  end-of-speech->final p50 "
+                             f"{v['speech_end_to_final_ms_p50']:.0f} ms p95 {v['speech_end_to_final_ms_p95']:.0f} ms"
+                             f"  load {v['load_s']} s  RSS +{v['rss_mb']} MB"
+                             + (f"  WER {v['wer_espeak']:.1%}" if "wer_espeak" in v else ""))
+    elif sp:
+        lines.append(f"speech skipped: {sp['skipped']}")
+    ui = r.get("ui")
+    if ui and "skipped" not in ui:
+        lines.append(f"touchscreen frame time while an answer streams: p50 {ui['streaming_frame_ms_p50']} ms "
+                     f"p95 {ui['streaming_frame_ms_p95']} ms; idle screen p50 {ui['idle_frame_ms_p50']} ms "
+                     f"p95 {ui['idle_frame_ms_p95']} ms; ratio p50 {ui['ratio_p50']} p95 {ui['ratio_p95']} "
+                     f"({ui['frames_while_streaming']} frames over {ui['answers']} answers, "
+                     f"{ui['renders_per_answer']} renders per answer)")
+    elif ui:
+        lines.append(f"touchscreen skipped: {ui['skipped']}")
+    return "\n".join(lines)

@@ -1,0 +1,40 @@
+"""The speech pieces one kiosk uses, built once by the composition root: recognisers (loaded on first use),
+end-pointer settings, the microphone factory and the speaker, if answers are spoken."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator, Protocol
+
+import numpy as np
+
+from kiosk.speech.vad import VadConfig
+
+
+class AudioSource(Protocol):
+    """Where listening reads audio: the microphone, or a recorded utterance in tests and demos."""
+
+    def open(self) -> "AudioSource": ...
+    def wait_ready(self, timeout_s: float = 5.0) -> bool: ...
+    def blocks(self) -> Iterator[np.ndarray]: ...
+    def close(self) -> None: ...
+
+
+class SpeechKit:
+    def __init__(self, recognizers: Callable[[], tuple], endpoint: VadConfig,
+                 microphone: Callable[[], AudioSource], speaker=None) -> None:
+        self._build_recognizers = recognizers
+        self._recognizers: tuple | None = None
+        self.endpoint = endpoint
+        self.microphone = microphone
+        self.speaker = speaker
+
+    def recognizers(self) -> tuple:
+        """(streaming recogniser, final-pass recogniser or None), built on first use (Whisper loads in ~1 s)."""
+        if self._recognizers is None:
+            self._recognizers = self._build_recognizers()
+        return self._recognizers
+
+    def close(self) -> None:
+        if self.speaker is not None:
+            self.speaker.close()
+            self.speaker = None
