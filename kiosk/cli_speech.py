@@ -12,7 +12,7 @@ import threading
 from kiosk.cli_common import config as _config
 from kiosk.cli_common import emit as _emit
 from kiosk.cli_common import fail as _fail
-from kiosk.errors import InputError, KioskError, NoOutputDevice
+from kiosk.errors import InputError, KioskError, MicUnavailable, NoOutputDevice
 
 
 def cmd_transcribe(args) -> int:
@@ -59,6 +59,8 @@ def cmd_listen(args) -> int:
         voice = kiosk.voice(speak=args.speak)
         voice.kit.recognizers()  # a missing speech model fails here, before the microphone opens
         mic = voice.kit.microphone().open()
+        if not mic.wait_ready():  # PulseAudio delivers the first block 1-2 s after start
+            raise MicUnavailable("mic_unavailable", "the microphone delivers no audio")
         tapped = threading.Event()
         if sys.stdin.isatty():
             _enter_taps(tapped, voice.kit.speaker)

@@ -20,7 +20,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from kiosk.errors import ModelError, SpeechUnavailable
-from kiosk.speech.audio import RATE
+from kiosk.speech.audio import RATE, rms
 
 
 class RecognitionStream(Protocol):
@@ -56,7 +56,7 @@ NO_SPEECH_PROB = 0.6
 def _loudest_frame(samples: np.ndarray, frame: int = RATE // 50) -> float:
     n = len(samples) // frame * frame
     if n == 0:
-        return float(np.sqrt(np.mean(samples ** 2))) if len(samples) else 0.0
+        return rms(samples)
     return float(np.sqrt((samples[:n].reshape(-1, frame).astype(np.float64) ** 2).mean(axis=1)).max())
 # Encoder window floor: 10 s matched the full 30 s window's word error rate on spoken kiosk questions at a
 # third of the cost; shorter windows were faster but less accurate (kiosk bench; README).

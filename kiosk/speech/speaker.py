@@ -121,7 +121,8 @@ class Speaker:
         self._stop = threading.Event()
         self.stats = SpeakerStats()
         self._subscribers: list[Callable[[SpeechEvent], None]] = []
-        self._recent: deque[tuple[float, float]] = deque()  # (time, block RMS) of the last ECHO_WINDOW_S
+        # (time, block RMS) of the last ECHO_WINDOW_S: at real-time output that is this many blocks at most
+        self._recent: deque[tuple[float, float]] = deque(maxlen=int(ECHO_WINDOW_S / BLOCK_S) + 1)
         self._worker = threading.Thread(target=self._run, name="speaker", daemon=True)
         self._worker.start()
 

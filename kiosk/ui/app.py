@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -56,11 +57,25 @@ def _lower_priority() -> None:
 
 
 def _drop_absent_optional_providers(record: logging.LogRecord) -> bool:
-    """Kivy logs every optional input/clipboard provider it cannot load (mtdev, xsel...) as an error with a
-    traceback; on a kiosk they are absent by design, and the journal should show real problems only."""
-    msg = str(record.msg)
-    return not (msg.startswith("Input: ") and "is not supported" in msg) and not msg.startswith(
-        "Cutbuffer: Unable to find")
+    """Kivy logs every optional provider it cannot load as an error with a traceback; on a kiosk they are
+    absent by design, and the journal should show real problems only. Recognised by where they come from:
+    an input provider's failed import (mtdev, hidinput...) in ``kivy.input.providers``, and the X11 cut
+    buffer (xclip/xsel) chosen while ``kivy.core.clipboard`` loads."""
+    exc = record.exc_info[0] if record.exc_info else None
+    if exc is not None and issubclass(exc, (ImportError, OSError)) and \
+            Path(record.pathname).parent.name == "providers" and Path(record.pathname).parent.parent.name == "input":
+        return False
+    return not (record.funcName == "core_select_lib" and _importing("kivy.core.clipboard"))
+
+
+def _importing(module: str) -> bool:
+    """Is ``module``'s body running further up this thread's stack?"""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals.get("__name__") == module and frame.f_code.co_name == "<module>":
+            return True
+        frame = frame.f_back
+    return False
 
 
 class UiLoop:
