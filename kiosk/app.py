@@ -24,7 +24,7 @@ from kiosk.domain.kinds import Tier
 from kiosk.domain.models import Answer
 from kiosk.domain.pipeline import TurnPipeline
 from kiosk.errors import KioskError
-from kiosk.knowledge.index import KnowledgeIndex
+from kiosk.knowledge.index import CONFIGURED, IMPORTED, KnowledgeIndex
 from kiosk.llm.slot import EngineSlot
 from kiosk.store.db import connect
 from kiosk.store.health import SketchRecorder, recent_latencies, record_health
@@ -138,7 +138,7 @@ class Kiosk:
         if not self.config.knowledge.pack:
             return
         try:
-            _, changed = self.index.import_dir(self.config.knowledge.pack, only_if_changed=True)
+            _, changed = self.index.seed(self.config.knowledge.pack)
             self.startup.pack_imported = changed
         except KioskError as exc:  # keep answering from the pack already indexed, if any
             self.startup.warn(exc)
@@ -315,7 +315,8 @@ class Kiosk:
         if not path:
             raise KioskError("pack_not_configured", "no knowledge pack is configured ([knowledge] pack)")
         with self.slot.lock:
-            pack, _ = self.index.import_dir(path)
+            origin = CONFIGURED if path == self.config.knowledge.pack else IMPORTED
+            pack, _ = self.index.import_dir(path, origin=origin)
             if not self.slot.reload():  # the cached prefixes held the old entries
                 self.governor.limit(Tier.MINIMAL, "no usable model", self.clock.monotonic())
         return f"{pack.title}: {len(pack.entries)} entries, version {pack.version}"
@@ -376,7 +377,7 @@ def status_report(config: Config, index: KnowledgeIndex, store: TurnStore, engin
         "model": model_report(config, engine),
         "pack": {"title": meta.get("title", ""), "version": meta.get("version", ""),
                  "entries": int(meta.get("entries", 0)), "path": meta.get("path", ""),
-                 "configured": config.knowledge.pack},
+                 "origin": meta.get("origin", ""), "configured": config.knowledge.pack},
         "outbox": Outbox(store.db).report(),
         "data_dir": str(config.data_path),
         "warnings": startup.warnings + operator_warnings(config),

@@ -179,7 +179,8 @@ def cmd_status(args) -> int:
         m, p = report["model"], report["pack"]
         print(f"model:  {m.get('name', m['configured'])} "
               f"({'present' if m['present'] else 'MISSING: ' + m['error']['message']})")
-        print(f"pack:   {p['title'] or '(none)'} v{p['version'] or '-'}, {p['entries']} entries")
+        print(f"pack:   {p['title'] or '(none)'} v{p['version'] or '-'}, {p['entries']} entries"
+              + (f", {p['origin']} from {p['path']}" if p["path"] else ""))
         res = report["resources"]
         print(f"tier:   {report['tier']} ({res['reason']}){' [SIMULATED readings]' if res['simulated'] else ''}")
         print(f"speech: output {report['speech_output']}")
@@ -314,6 +315,30 @@ def cmd_doctor(args) -> int:
     return run_doctor(args.build, args.json, _config(args) if not args.build else None)
 
 
+def cmd_eval(args) -> int:
+    from kiosk.evaluation.run import evaluate_pack
+
+    def show(row) -> None:
+        mark = "ok  " if row.verdict.passed else "MISS"
+        print(f"{mark} {row.question.id:8} {row.question.scope:8} {row.source:9} {row.question.q[:60]!r}"
+              + ("" if row.verdict.passed else f"  [{row.verdict.miss}] {row.verdict.detail[:60]}"), flush=True)
+
+    report = evaluate_pack(_config(args), args.pack, args.questions, None if args.json else show)
+    summary = report.summary()
+    if args.json:
+        _emit({"summary": summary, "misses": [r.public() for r in report.misses()],
+               "rows": [r.public() for r in report.rows]})
+        return 0
+    print()
+    for key in ("in_scope", "out_of_scope", "offtopic", "follow_up"):
+        s = summary[key]
+        if s["total"]:
+            print(f"{key:13} {s['passed']:3}/{s['total']:<3} {s['rate']:.1%}")
+    print(f"contradictions {summary['contradictions']}, cut mid-sentence {summary['cut_mid_sentence']}, "
+          f"routes {summary['routes']}")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from kiosk.bench import run_bench
 
@@ -344,6 +369,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("ask", cmd_ask, "answer TEXT, or one question per line of stdin")
     sp.add_argument("text", nargs="*", default=None)
     add("status", cmd_status, "model, pack and outbox state")
+    sp = add("eval", cmd_eval, "answer an evaluation file's questions from PACK and score them")
+    sp.add_argument("pack", help="knowledge pack directory")
+    sp.add_argument("questions", help="questions file (JSON lines; see the README)")
     sp = add("bench", cmd_bench, "time-to-first-token and decode speed vs bare llama-cpp-python")
     sp.add_argument("--rounds", type=int, default=2, help="passes over the questions")
     sp.add_argument("--max-tokens", type=int, default=48)

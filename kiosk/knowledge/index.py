@@ -20,7 +20,10 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pack_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entries (id TEXT PRIMARY KEY, title TEXT, heading TEXT NOT NULL, body TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS entry_terms USING fts5(id UNINDEXED, heading, body, tokenize='unicode61');
+CREATE TABLE IF NOT EXISTS configured_seen (id INTEGER PRIMARY KEY CHECK (id = 1), path TEXT NOT NULL,
+                                            version TEXT NOT NULL);
 """
+CONFIGURED, IMPORTED = "configured", "imported"  # where the active pack came from
 
 
 INDEX_SCHEMA = "3"  # bump when the analyser or tables change: packs are then re-indexed at start
@@ -73,7 +76,7 @@ class KnowledgeIndex:
             (" OR ".join(clean), limit)).fetchall()
         return [Entry(r[0], r[1], r[2], r[3] or "") for r in rows]
 
-    def replace(self, pack: Pack) -> None:
+    def replace(self, pack: Pack, origin: str = IMPORTED) -> None:
         """Swap in a whole pack in one transaction: readers see the old pack or the new one, never a mix."""
         try:
             self.db.execute("BEGIN IMMEDIATE")
@@ -87,8 +90,11 @@ class KnowledgeIndex:
                 self.db.execute("DELETE FROM pack_meta")
                 self.db.executemany("INSERT INTO pack_meta VALUES (?, ?)", [
                     ("version", pack.version), ("title", pack.title), ("path", pack.path),
-                    ("entries", str(len(pack.entries))), ("schema", INDEX_SCHEMA),
+                    ("entries", str(len(pack.entries))), ("schema", INDEX_SCHEMA), ("origin", origin),
                     ("suggestions", json.dumps(list(pack.suggestions)))])
+                if origin == CONFIGURED:
+                    self.db.execute("INSERT OR REPLACE INTO configured_seen VALUES (1, ?, ?)",
+                                    (pack.path, pack.version))
                 self.db.execute("COMMIT")
             except BaseException:
                 if self.db.in_transaction:
@@ -97,14 +103,34 @@ class KnowledgeIndex:
         except sqlite3.Error as exc:
             raise StorageError("knowledge_db", f"cannot write knowledge index {self.path}: {exc}") from exc
 
-    def import_dir(self, directory: str | Path, only_if_changed: bool = False) -> tuple[Pack, bool]:
-        """Parse then swap; a pack that fails to parse leaves the previous one in place."""
+    def import_dir(self, directory: str | Path, only_if_changed: bool = False,
+                   origin: str = IMPORTED) -> tuple[Pack, bool]:
+        """Parse then swap; a pack that fails to parse leaves the previous one in place. The imported pack
+        is the active one, also after a restart (see ``seed``)."""
         pack = load_pack(directory)
         meta = self.meta()
         if only_if_changed and meta.get("version") == pack.version and meta.get("schema") == INDEX_SCHEMA:
             return pack, False
-        self.replace(pack)
+        self.replace(pack, origin)
         return pack, True
+
+    def seed(self, configured: str | Path) -> tuple[Pack, bool]:
+        """The configured pack at start-up: it fills an empty index and is imported again when its own
+        files (or the configured path) change. A pack imported since by the operator stays active until
+        then; an index built by an older analyser is rebuilt from the active pack's own directory."""
+        pack = load_pack(configured)
+        row = self.db.execute("SELECT path, version FROM configured_seen").fetchone()
+        meta = self.meta()
+        if not meta.get("version") or row != (pack.path, pack.version):
+            self.replace(pack, CONFIGURED)
+            return pack, True
+        if meta.get("schema") != INDEX_SCHEMA:
+            active = meta.get("path", "")
+            if meta.get("origin") == IMPORTED and active and Path(active).is_dir():
+                return self.import_dir(active)
+            self.replace(pack, CONFIGURED)
+            return pack, True
+        return pack, False
 
     def close(self) -> None:
         self.db.close()

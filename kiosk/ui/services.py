@@ -17,6 +17,9 @@ TIER_WORDS = {Tier.FULL: ("Full answers", False), Tier.REDUCED: ("Saving power: 
               Tier.MINIMAL: ("Saving power: answers from the guide only", True)}
 
 
+_PACK_ORIGIN = {"configured": "configured, from", "imported": "imported by staff from"}
+
+
 def resources_line(r: dict) -> str:
     def num(key: str, unit: str, digits: int = 0) -> str:
         v = r.get(key, "unknown")
@@ -94,7 +97,8 @@ class KioskServices:
             "Resources": resources_line(readings),
             "Model": f"{st['model'].get('name', st['model']['configured'])}"
                      + (" (loaded)" if st["model"]["loaded"] else " (not loaded)"),
-            "Knowledge pack": f"{st['pack']['title']} v{st['pack']['version']} ({st['pack']['entries']} entries)",
+            "Knowledge pack": f"{st['pack']['title']} v{st['pack']['version']} ({st['pack']['entries']} entries), "
+                              f"{_PACK_ORIGIN.get(st['pack']['origin'], 'from')} {st['pack']['path']}",
             "Outbox": f"{pending} waiting, {dead} undeliverable",
             "Last sync": outbox.get("last_success") or "never",
             "Warnings": "; ".join(w["message"] for w in st["warnings"]) or "none",

@@ -1,0 +1,1 @@
+"""`kiosk eval`: how well a kiosk answers a venue's questions, for operators checking a pack before deploying."""

@@ -1,0 +1,105 @@
+"""Run an evaluation file through a real kiosk and summarise it (`kiosk eval`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from kiosk.config import Config
+from kiosk.evaluation.judge import Miss, Verdict, cut_mid_sentence, judge
+from kiosk.evaluation.questions import EvalQuestion, load_questions
+
+
+@dataclass
+class Row:
+    question: EvalQuestion
+    answer: str
+    source: str
+    escalated: bool
+    verdict: Verdict
+
+    def public(self) -> dict[str, Any]:
+        q = self.question
+        return {"id": q.id, "q": q.q, "scope": q.scope, "tags": list(q.tags), "session": q.session,
+                "source": self.source, "escalated": self.escalated, "answer": self.answer,
+                "passed": self.verdict.passed, "miss": self.verdict.miss, "detail": self.verdict.detail}
+
+
+def _rate(rows: list[Row]) -> dict[str, Any]:
+    ok = sum(r.verdict.passed for r in rows)
+    return {"passed": ok, "total": len(rows), "rate": round(ok / len(rows), 3) if rows else None}
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        by = lambda pred: [r for r in self.rows if pred(r)]  # noqa: E731
+        answered = by(lambda r: not r.escalated)
+        return {
+            "in_scope": _rate(by(lambda r: r.question.scope == "in")),
+            "out_of_scope": _rate(by(lambda r: r.question.scope == "out")),
+            "offtopic": _rate(by(lambda r: r.question.scope == "offtopic")),
+            "follow_up": _rate(by(lambda r: r.question.follow_up)),
+            "contradictions": sum(r.verdict.miss is Miss.CONTRADICTION for r in self.rows),
+            "cut_mid_sentence": sum(cut_mid_sentence(r.answer) for r in answered),
+            "routes": {str(s): sum(r.source == s for r in self.rows) for s in sorted({r.source for r in self.rows})},
+        }
+
+    def misses(self) -> list[Row]:
+        return [r for r in self.rows if not r.verdict.passed]
+
+
+def _visits(questions: Iterable[EvalQuestion]) -> list[list[EvalQuestion]]:
+    """Questions grouped into visitor sessions, in file order: a session's lines together, others alone."""
+    visits: list[list[EvalQuestion]] = []
+    by_session: dict[str, list[EvalQuestion]] = {}
+    for q in questions:
+        if not q.session:
+            visits.append([q])
+        elif q.session in by_session:
+            by_session[q.session].append(q)
+        else:
+            by_session[q.session] = [q]
+            visits.append(by_session[q.session])
+    return visits
+
+
+def evaluate(kiosk, questions: list[EvalQuestion], progress: Callable[[Row], None] | None = None) -> Report:
+    report = Report()
+    for visit in _visits(questions):
+        kiosk.reset_session()
+        for q in visit:
+            a = kiosk.ask(q.q)
+            row = Row(q, a.answer, a.source, a.escalated, judge(q, a.answer, a.escalated))
+            report.rows.append(row)
+            if progress:
+                progress(row)
+    kiosk.reset_session()
+    return report
+
+
+def evaluate_pack(config: Config, pack: str | Path, questions_file: str | Path,
+                  progress: Callable[[Row], None] | None = None) -> Report:
+    """The configured kiosk (model, thresholds) on ``pack``, in a scratch data dir: real data is untouched."""
+    from kiosk.app import Kiosk
+    from kiosk.knowledge.pack import load_pack
+
+    questions = load_questions(questions_file)
+    load_pack(pack)  # an unreadable pack is an error here, not an empty kiosk
+    scratch = Path(tempfile.mkdtemp(prefix="kiosk-eval-"))
+    cfg = dataclasses.replace(config, data_dir=str(scratch),
+                              knowledge=dataclasses.replace(config.knowledge, pack=str(Path(pack).resolve())),
+                              ingest=dataclasses.replace(config.ingest, url=""),
+                              cloud=dataclasses.replace(config.cloud, base_url=""))
+    kiosk = Kiosk(cfg)
+    try:
+        return evaluate(kiosk, questions, progress)
+    finally:
+        kiosk.close()
+        shutil.rmtree(scratch, ignore_errors=True)
