@@ -88,9 +88,24 @@ def sync_once(config: Config):
         worker.db.conn.close()
 
 
+def make_index(config: Config, warn: Callable[[KioskError], None] | None = None) -> KnowledgeIndex:
+    """The pack's index, with the embedding model when configured and installed (else words only, warned)."""
+    embedder = None
+    if config.knowledge.embeddings:
+        from kiosk.knowledge.embed import Embedder
+
+        try:
+            embedder = Embedder(threads=config.llm.n_threads)
+        except KioskError as exc:
+            log.warning("retrieval by words only: %s", exc.message)
+            if warn is not None:
+                warn(exc)
+    return KnowledgeIndex(config.knowledge_db_path, embedder)
+
+
 def import_pack(config: Config, path: str):
     """`kiosk knowledge import`: index a pack directory, replacing the current one atomically."""
-    index = KnowledgeIndex(config.knowledge_db_path)
+    index = make_index(config)
     try:
         return index.import_dir(path)
     finally:
@@ -115,7 +130,7 @@ class Kiosk:
         self.clock = clock or SystemClock()
         self.db = connect(config.db_path)
         self.store = TurnStore(self.db)
-        self.index = KnowledgeIndex(config.knowledge_db_path)
+        self.index = make_index(config, self.startup.warn)
         self._import_configured_pack()
         self.probe = make_probe(config.resources.emulate, config.data_path)
         self.governor = Governor(thresholds(config.resources),

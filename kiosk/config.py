@@ -61,6 +61,8 @@ class KnowledgeConfig:
     pack: str = doc("Directory of the knowledge pack, re-imported at start when it changed; empty = none.",
                     str(SAMPLE_PACK))
     top_k: int = doc("How many entries retrieval returns for routing and grounding.", 3)
+    embeddings: bool = doc("Also retrieve by meaning with the sentence-embedding model (minilm-l6-v2-int8); "
+                           "false = words only.", True)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,10 @@ class TurnConfig:
                                   0.75)
     escalate_threshold: float = doc("Retrieval confidence below which the question is passed on.", 0.38)
     direct_margin: float = doc("How far the best entry must lead the second for a direct answer.", 0.12)
+    dense_weight: float = doc("Share of dense (embedding) similarity in the score that ranks entries; the "
+                              "rest is lexical coverage (which alone decides whether to answer).", 0.7)
+    sim_low: float = doc("Embedding cosine similarity that counts as no evidence at all.", 0.3)
+    sim_high: float = doc("Embedding cosine similarity that counts as full evidence.", 0.7)
     grounding_check: bool = doc("Reject LLM answers with numbers or names absent from the retrieved text.",
                                 True)
     generation_budget_s: float = doc("Watchdog: a generation running longer is stopped and the turn is "

@@ -28,6 +28,9 @@ class FakeIndex:
     def version(self):
         return self._version
 
+    def similar(self, question, limit):
+        return []
+
     def search(self, terms, limit):
         from kiosk.domain.text import stem, words
 

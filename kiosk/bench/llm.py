@@ -45,7 +45,7 @@ def bench_llm(kiosk, rounds: int, max_tokens: int) -> dict[str, Any]:
     questions = bench_questions(kiosk.index)
     prompts = []
     for q in questions:
-        ctx = [h.entry for h in kiosk.pipeline.retrieve(q)]
+        ctx = [h.entry for h in kiosk.pipeline.retrieve(q, kiosk.pipeline.top_k)]
         prompts.append((q, ctx, engine.prompt_text(q, ctx)))
     # Warm the bare side on the shared system prompt, as the kiosk warms its prefixes at start.
     list(bare.create_completion(prompts[0][2][: len(prompt.system(engine.venue))], max_tokens=1,

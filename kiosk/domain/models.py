@@ -21,8 +21,10 @@ class Hit:
     """A retrieved entry with the pipeline's own estimate of how well it covers the question."""
 
     entry: Entry
-    coverage: float
+    coverage: float                 # lexical: share of the question's weighted terms the entry holds
     matched: tuple[str, ...] = ()
+    similarity: float = 0.0         # dense: cosine of the question and the entry's best passage
+    score: float = 0.0              # both fused: what routing and ranking use
 
 
 @dataclass(frozen=True)

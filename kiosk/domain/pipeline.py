@@ -20,7 +20,7 @@ from kiosk.domain.heuristics import DONT_KNOW, best_sentences
 from kiosk.domain.kinds import Reason, Route, Tier
 from kiosk.domain.models import Answer, Hit, Piece
 from kiosk.domain.ports import Clock, KnowledgeIndex, ModelSlot
-from kiosk.domain.retrieval import TermStats, score
+from kiosk.domain.retrieval import Fusion, TermStats, fuse, score
 from kiosk.domain.text import content_terms, validate_question
 from kiosk.errors import KioskError
 
@@ -41,6 +41,7 @@ class TurnPipeline:
         self.config, self.top_k, self.max_tokens, self.venue = config, top_k, max_tokens, venue
         self._stats: tuple[str, TermStats] | None = None
         self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_cooldown_s)
+        self.fusion = Fusion(config.dense_weight, config.sim_low, config.sim_high)
 
     def stats(self) -> TermStats:
         version = self.index.version()
@@ -48,12 +49,18 @@ class TurnPipeline:
             self._stats = (version, TermStats.build(self.index.entries()))
         return self._stats[1]
 
-    def retrieve(self, question: str) -> list[Hit]:
+    def retrieve(self, question: str, limit: int | None = None) -> list[Hit]:
+        """Candidates found by words (BM25) or by meaning (embeddings), scored by both."""
         stats = self.stats()
         terms = stats.expand(content_terms(question))
         if not terms:
             return []
-        return score(question, self.index.search(terms, CANDIDATES), stats)[: self.top_k]
+        candidates = {e.id: e for e in self.index.search(terms, CANDIDATES)}
+        dense = self.index.similar(question, CANDIDATES)
+        for e, _ in dense:
+            candidates.setdefault(e.id, e)
+        hits = fuse(score(question, list(candidates.values()), stats), {e.id: s for e, s in dense}, self.fusion)
+        return hits[:limit] if limit else hits
 
     def answer(self, raw: str | bytes, listener: TurnListener | None = None, tier: Tier = Tier.FULL,
                session_id: str = "") -> Answer:
@@ -66,10 +73,15 @@ class TurnPipeline:
             emit(Failed(fail_code(exc), raw, exc))
             raise
         start = self.clock.monotonic()
-        hits = self.retrieve(question)
+        candidates = self.retrieve(question)
+        hits = candidates[: self.top_k]
         emit(Retrieved(question, tuple(hits)))
-        best = hits[0].coverage if hits else 0.0
-        second = hits[1].coverage if len(hits) > 1 else 0.0
+        # Whether the pack answers it is decided on lexical coverage (calibrated; dense similarity does not
+        # separate answerable from unanswerable questions: measured in tests/benchmarks/tune_retrieval.py);
+        # which entry answers it, on the fused ranking.
+        best = max((h.coverage for h in candidates), default=0.0)
+        second = max((h.coverage for h in candidates[1:]), default=0.0)
+        lead = hits[0].coverage if hits else 0.0
         llm = self.models.current() if tier.uses_model else None
         use_llm = llm is not None and self.breaker.allow(start)
 
@@ -78,7 +90,7 @@ class TurnPipeline:
         elif not can_answer(question, hits[0].entry.body):
             ans = self._escalate(question, hits, best, tier, Reason.FACT_MISSING,
                                  f"the pack has no {expected_type(question)} for this")
-        elif best >= self.config.direct_threshold and best - second >= self.config.direct_margin:
+        elif lead >= self.config.direct_threshold and lead - second >= self.config.direct_margin:
             ans = Answer(question, hits[0].entry.body.strip(), Route.KNOWLEDGE, tier, False, best,
                          [hits[0].entry.id])
         elif use_llm:

@@ -21,6 +21,9 @@ class KnowledgeIndex(Protocol):
     def version(self) -> str:
         """Content hash of the current pack ('' when none is imported)."""
 
+    def similar(self, question: str, limit: int) -> Sequence[tuple[Entry, float]]:
+        """Entries by meaning (cosine similarity of sentence embeddings), best first; [] when unavailable."""
+
 
 class LanguageModel(Protocol):
     name: str

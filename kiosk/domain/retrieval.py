@@ -8,7 +8,7 @@ its common words ("museum", "open") match. That is what lets the kiosk say "I do
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from kiosk.domain.models import Entry, Hit
@@ -78,3 +78,27 @@ def score(question: str, candidates: Sequence[Entry], stats: TermStats) -> list[
         hits.append(Hit(entry, got / total if total else 0.0, tuple(matched)))
     hits.sort(key=lambda h: h.coverage, reverse=True)
     return hits
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How lexical coverage and dense similarity combine into one score (chosen by cross-validation over
+    venue packs; see tests/benchmarks/tune_retrieval.py)."""
+
+    dense_weight: float = 0.5
+    sim_low: float = 0.2    # a cosine at or below this says nothing
+    sim_high: float = 0.7   # at or above this, as sure as similarity gets
+
+    def scaled(self, similarity: float) -> float:
+        return min(1.0, max(0.0, (similarity - self.sim_low) / (self.sim_high - self.sim_low)))
+
+
+def fuse(hits: Sequence[Hit], similarity: dict[str, float], fusion: Fusion) -> list[Hit]:
+    """Hits with their dense similarity and fused score, best first. Without dense similarities (no
+    embedding model) the score is the lexical coverage alone."""
+    w = fusion.dense_weight if similarity else 0.0
+    out = [replace(h, similarity=similarity.get(h.entry.id, 0.0),
+                   score=(1 - w) * h.coverage + w * fusion.scaled(similarity.get(h.entry.id, 0.0)))
+           for h in hits]
+    out.sort(key=lambda h: h.score, reverse=True)
+    return out

@@ -13,6 +13,8 @@ from kiosk.config import Config
 from kiosk.evaluation.judge import Miss, Verdict, cut_mid_sentence, judge
 from kiosk.evaluation.questions import EvalQuestion, load_questions
 
+CALM = '{"cpu_load": 0.0}'  # simulated readings for evaluation: the full tier, whatever the machine's load
+
 
 @dataclass
 class Row:
@@ -96,7 +98,9 @@ def evaluate_pack(config: Config, pack: str | Path, questions_file: str | Path,
     cfg = dataclasses.replace(config, data_dir=str(scratch),
                               knowledge=dataclasses.replace(config.knowledge, pack=str(Path(pack).resolve())),
                               ingest=dataclasses.replace(config.ingest, url=""),
-                              cloud=dataclasses.replace(config.cloud, base_url=""))
+                              cloud=dataclasses.replace(config.cloud, base_url=""),
+                              # the answers must not depend on how busy this machine is right now
+                              resources=dataclasses.replace(config.resources, emulate=CALM))
     kiosk = Kiosk(cfg)
     try:
         return evaluate(kiosk, questions, progress)

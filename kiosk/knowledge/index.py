@@ -11,8 +11,10 @@ import sqlite3
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+
 from kiosk.domain.models import Entry
-from kiosk.domain.text import stem, words
+from kiosk.domain.text import sentences, stem, words
 from kiosk.errors import KnowledgeError, StorageError
 from kiosk.knowledge.pack import Pack, load_pack
 
@@ -20,6 +22,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pack_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entries (id TEXT PRIMARY KEY, title TEXT, heading TEXT NOT NULL, body TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS entry_terms USING fts5(id UNINDEXED, heading, body, tokenize='unicode61');
+CREATE TABLE IF NOT EXISTS passages (entry_id TEXT NOT NULL, text TEXT NOT NULL, vec BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS configured_seen (id INTEGER PRIMARY KEY CHECK (id = 1), path TEXT NOT NULL,
                                             version TEXT NOT NULL);
 """
@@ -34,11 +37,24 @@ def analysed(text: str) -> str:
     return " ".join(stem(w) for w in words(text))
 
 
-class KnowledgeIndex:
-    """Implements the domain's ``KnowledgeIndex`` port over ``knowledge.db``."""
+def passages(entry: Entry) -> list[str]:
+    """What dense retrieval compares a question with: the heading, the whole entry, and the heading with
+    each sentence (a one-fact question matches its sentence better than the whole entry)."""
+    out = [entry.heading, f"{entry.heading}. {entry.body}"]
+    parts = sentences(entry.body)
+    if len(parts) > 1:
+        out += [f"{entry.heading}: {s}" for s in parts]
+    return out
 
-    def __init__(self, path: str | Path) -> None:
+
+class KnowledgeIndex:
+    """Implements the domain's ``KnowledgeIndex`` port over ``knowledge.db``. With an ``embedder``, every
+    pack is also embedded at import (passages with vectors, tagged with the model's id) for ``similar``."""
+
+    def __init__(self, path: str | Path, embedder=None) -> None:
         self.path = Path(path)
+        self.embedder = embedder
+        self._vectors: tuple[str, np.ndarray, list[str]] | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -76,8 +92,54 @@ class KnowledgeIndex:
             (" OR ".join(clean), limit)).fetchall()
         return [Entry(r[0], r[1], r[2], r[3] or "") for r in rows]
 
+    def similar(self, question: str, limit: int) -> list[tuple[Entry, float]]:
+        """Entries by the cosine similarity of their best passage to ``question``, best first ([] without
+        an embedder)."""
+        if self.embedder is None:
+            return []
+        version = self.version()
+        if self._vectors is None or self._vectors[0] != version:
+            self._ensure_embedded()
+            rows = self.db.execute("SELECT entry_id, vec FROM passages ORDER BY rowid").fetchall()
+            matrix = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1) if rows \
+                else np.zeros((0, 1), np.float32)
+            self._vectors = (version, matrix, [r[0] for r in rows])
+        _, matrix, ids = self._vectors
+        if not ids:
+            return []
+        sims = matrix @ self.embedder.embed([question])[0]
+        best: dict[str, float] = {}
+        for entry_id, sim in zip(ids, sims.tolist()):
+            if sim > best.get(entry_id, -1.0):
+                best[entry_id] = sim
+        by_id = {e.id: e for e in self.entries()}
+        ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)[:limit]
+        return [(by_id[i], s) for i, s in ranked if i in by_id]
+
+    def _passage_rows(self, entries: Sequence[Entry]) -> list[tuple[str, str, bytes]]:
+        texts = [(e.id, t) for e in entries for t in passages(e)]
+        vecs = self.embedder.embed([t for _, t in texts]) if texts else np.zeros((0, 1), np.float32)
+        return [(i, t, v.astype(np.float32).tobytes()) for (i, t), v in zip(texts, vecs)]
+
+    def _ensure_embedded(self) -> None:
+        """A pack indexed without vectors, or with another model's, is embedded now (once)."""
+        if self.meta().get("embed_model") == self.embedder.model_id or not self.version():
+            return
+        rows = self._passage_rows(self.entries())
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM passages")
+            self.db.executemany("INSERT INTO passages VALUES (?, ?, ?)", rows)
+            self.db.execute("INSERT OR REPLACE INTO pack_meta VALUES ('embed_model', ?)", (self.embedder.model_id,))
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise StorageError("knowledge_db", f"cannot write knowledge index {self.path}: {exc}") from exc
+
     def replace(self, pack: Pack, origin: str = IMPORTED) -> None:
         """Swap in a whole pack in one transaction: readers see the old pack or the new one, never a mix."""
+        rows = self._passage_rows(pack.entries) if self.embedder is not None else []
         try:
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -87,11 +149,14 @@ class KnowledgeIndex:
                                     [(e.id, e.title, e.heading, e.body) for e in pack.entries])
                 self.db.executemany("INSERT INTO entry_terms(id, heading, body) VALUES (?, ?, ?)",
                                     [(e.id, analysed(e.heading), analysed(e.body)) for e in pack.entries])
+                self.db.execute("DELETE FROM passages")
+                self.db.executemany("INSERT INTO passages VALUES (?, ?, ?)", rows)
                 self.db.execute("DELETE FROM pack_meta")
                 self.db.executemany("INSERT INTO pack_meta VALUES (?, ?)", [
                     ("version", pack.version), ("title", pack.title), ("path", pack.path),
                     ("entries", str(len(pack.entries))), ("schema", INDEX_SCHEMA), ("origin", origin),
-                    ("suggestions", json.dumps(list(pack.suggestions)))])
+                    ("suggestions", json.dumps(list(pack.suggestions)))]
+                    + ([("embed_model", self.embedder.model_id)] if self.embedder is not None else []))
                 if origin == CONFIGURED:
                     self.db.execute("INSERT OR REPLACE INTO configured_seen VALUES (1, ?, ?)",
                                     (pack.path, pack.version))
