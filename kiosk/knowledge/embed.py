@@ -20,33 +20,44 @@ BATCH = 32
 
 
 class Embedder:
+    """Checks at construction that the files are there (cheap); loads the model on first use (~1 s)."""
+
     def __init__(self, threads: int = 2) -> None:
         from kiosk.llm.manifest import find_spec, verify
 
+        model, tok = find_spec(MODEL), find_spec(TOKENIZER)
+        self._paths = verify(model, check_hash=False), verify(tok, check_hash=False)
+        self.model_id = f"{model.name}:{model.sha256[:16]}"
+        self._threads = threads
+        self._session = None
+        self._lock = threading.Lock()  # one session, callers from several threads
+
+    def _load(self) -> None:
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
         except ImportError as exc:
             raise ModelError("embed_missing", "onnxruntime/tokenizers are not installed; run packaging/setup.sh") \
                 from exc
-        model, tok = find_spec(MODEL), find_spec(TOKENIZER)
-        model_path, tok_path = verify(model, check_hash=False), verify(tok, check_hash=False)
-        self.model_id = f"{model.name}:{model.sha256[:16]}"
+        model_path, tok_path = self._paths
         try:
             self._tok = Tokenizer.from_file(str(tok_path))
             opts = ort.SessionOptions()
-            opts.intra_op_num_threads = threads
+            opts.intra_op_num_threads = self._threads
             opts.inter_op_num_threads = 1
-            self._session = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
+            session = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a damaged file: onnxruntime and tokenizers raise their own types
             raise ModelError("embed_load_failed", f"cannot load the embedding model: {exc}") from exc
         self._tok.enable_truncation(MAX_TOKENS)
         self._tok.enable_padding()
-        self._inputs = {i.name for i in self._session.get_inputs()}
-        self._lock = threading.Lock()  # one session, callers from several threads
+        self._inputs = {i.name for i in session.get_inputs()}
+        self._session = session
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), 384) float32, unit length."""
+        with self._lock:
+            if self._session is None:
+                self._load()
         out = np.zeros((len(texts), DIM), np.float32)
         for start in range(0, len(texts), BATCH):
             chunk = list(texts[start:start + BATCH])

@@ -7,6 +7,7 @@ SQLite's porter stems, so a term the router scores is a term retrieval can find.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from pathlib import Path
 from typing import Sequence
@@ -15,7 +16,7 @@ import numpy as np
 
 from kiosk.domain.models import Entry
 from kiosk.domain.text import sentences, stem, words
-from kiosk.errors import KnowledgeError, StorageError
+from kiosk.errors import KnowledgeError, ModelError, StorageError
 from kiosk.knowledge.pack import Pack, load_pack
 
 _SCHEMA = """
@@ -26,6 +27,7 @@ CREATE TABLE IF NOT EXISTS passages (entry_id TEXT NOT NULL, text TEXT NOT NULL,
 CREATE TABLE IF NOT EXISTS configured_seen (id INTEGER PRIMARY KEY CHECK (id = 1), path TEXT NOT NULL,
                                             version TEXT NOT NULL);
 """
+log = logging.getLogger("kiosk")
 CONFIGURED, IMPORTED = "configured", "imported"  # where the active pack came from
 
 
@@ -139,7 +141,13 @@ class KnowledgeIndex:
 
     def replace(self, pack: Pack, origin: str = IMPORTED) -> None:
         """Swap in a whole pack in one transaction: readers see the old pack or the new one, never a mix."""
-        rows = self._passage_rows(pack.entries) if self.embedder is not None else []
+        rows = []
+        if self.embedder is not None:
+            try:
+                rows = self._passage_rows(pack.entries)
+            except ModelError as exc:  # a broken embedding model must not keep a pack out: words only
+                log.warning("pack indexed by words only: %s", exc.message)
+                self.embedder = None
         try:
             self.db.execute("BEGIN IMMEDIATE")
             try:
