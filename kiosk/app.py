@@ -206,6 +206,7 @@ class Kiosk:
     def reset_session(self) -> int:
         """Wipe the visitor's transcript and conversation state; a new session id begins."""
         removed = self.store.reset_session(self.session_id)
+        self.pipeline.forget(self.session_id)
         with self.slot.lock:
             if self.slot.engine is not None:
                 self.slot.engine.reset_conversation()

@@ -46,7 +46,10 @@ def cmd_ask(args) -> int:
             _emit(ans.public()) if args.json else print(ans.answer)
             return 0
         worst = 0
-        for raw in _read_lines(sys.stdin.buffer):
+        for raw in _read_lines(sys.stdin.buffer):  # one visitor session; a line '---' wipes it
+            if raw == b"---":
+                kiosk.reset_session()
+                continue
             try:
                 if isinstance(raw, KioskError):
                     raise raw

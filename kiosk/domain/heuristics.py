@@ -10,6 +10,11 @@ DONT_KNOW = ("I'm sorry, I don't have that information, so I have passed your qu
              "Please ask a member of staff at the front desk if you need help now.")
 
 
+def decline(venue: str) -> str:
+    return (f"I'm sorry, I can only help with questions about {venue or 'this venue'}. "
+            "Is there anything about your visit I can help with?")
+
+
 def best_sentences(question: str, hit: Hit, limit: int = 2) -> str:
     """The sentences of the best entry that share most terms with the question, in their original order."""
     parts = sentences(hit.entry.body)

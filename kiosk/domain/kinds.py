@@ -53,6 +53,8 @@ class Reason(StrEnum):
     GENERATION_BUDGET = "generation_budget_exceeded"
     UNGROUNDED = "ungrounded"
     MODEL_EMPTY = "model_empty"
+    # declined: not a question about the venue (abuse, attempts to re-instruct the kiosk); not passed on
+    OFF_TOPIC = "off_topic"
 
     @property
     def escalates(self) -> bool:

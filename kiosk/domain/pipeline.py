@@ -16,7 +16,8 @@ from kiosk.domain.breaker import CircuitBreaker
 from kiosk.domain.events import (Answered, Emitter, Escalated, Failed, FellBack, Retracted, Retrieved, Token,
                                  TurnListener, fail_code)
 from kiosk.domain.grounding import GroundingGate
-from kiosk.domain.heuristics import DONT_KNOW, best_sentences
+from kiosk.domain.heuristics import DONT_KNOW, best_sentences, decline
+from kiosk.domain.intent import SAFETY_ENTRY, Intent, classify, leans_on_last_turn
 from kiosk.domain.kinds import Reason, Route, Tier
 from kiosk.domain.models import Answer, Hit, Piece
 from kiosk.domain.ports import Clock, KnowledgeIndex, ModelSlot
@@ -42,6 +43,7 @@ class TurnPipeline:
         self._stats: tuple[str, TermStats] | None = None
         self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_cooldown_s)
         self.fusion = Fusion(config.dense_weight, config.sim_low, config.sim_high)
+        self._context: tuple[str, str] | None = None  # (session id, what its last answered turn asked)
 
     def stats(self) -> TermStats:
         version = self.index.version()
@@ -73,7 +75,11 @@ class TurnPipeline:
             emit(Failed(fail_code(exc), raw, exc))
             raise
         start = self.clock.monotonic()
-        candidates = self.retrieve(question)
+        intent = classify(question)
+        query = self._resolve(question, session_id) if intent is Intent.QUESTION else question
+        candidates = self.retrieve(query) if intent is not Intent.OFF_TOPIC else []
+        if intent is Intent.SAFETY:  # an emergency is answered from the pack's safety entry if it has one
+            candidates.sort(key=lambda h: not SAFETY_ENTRY.search(f"{h.entry.heading} {h.entry.body}"))
         hits = candidates[: self.top_k]
         emit(Retrieved(question, tuple(hits)))
         # Whether the pack answers it is decided on lexical coverage (calibrated; dense similarity does not
@@ -85,7 +91,13 @@ class TurnPipeline:
         llm = self.models.current() if tier.uses_model else None
         use_llm = llm is not None and self.breaker.allow(start)
 
-        if best < self.config.escalate_threshold:
+        if intent is Intent.OFF_TOPIC:
+            ans = Answer(question, decline(self.venue), Route.HEURISTIC, tier, False, 0.0,
+                         reason=Reason.OFF_TOPIC, note="not a question about the venue")
+        elif intent is Intent.SAFETY and hits and SAFETY_ENTRY.search(f"{hits[0].entry.heading} {hits[0].entry.body}"):
+            ans = Answer(question, hits[0].entry.body.strip(), Route.KNOWLEDGE, tier, False, max(best, 0.5),
+                         [hits[0].entry.id], note="emergency: the pack's safety entry")
+        elif best < self.config.escalate_threshold:
             ans = self._escalate(question, hits, best, tier, Reason.NOT_COVERED, "not covered by the knowledge pack")
         elif not can_answer(question, hits[0].entry.body):
             ans = self._escalate(question, hits, best, tier, Reason.FACT_MISSING,
@@ -93,14 +105,17 @@ class TurnPipeline:
         elif lead >= self.config.direct_threshold and lead - second >= self.config.direct_margin:
             ans = Answer(question, hits[0].entry.body.strip(), Route.KNOWLEDGE, tier, False, best,
                          [hits[0].entry.id])
-        elif use_llm:
-            ans = self._generate(llm, question, hits, best, tier, emit, start)
+        elif use_llm:  # a follow-up is put to the model with the question it follows
+            ans = self._generate(llm, query, hits, best, tier, emit, start)
         else:
-            ans = self._heuristic(question, hits, best, tier)
+            ans = self._heuristic(query, hits, best, tier)
+        ans.question = question
         if ans.ttft_ms == 0.0:
             emit(Token(ans.answer))
             ans.ttft_ms = (self.clock.monotonic() - start) * 1000
         ans.total_ms = (self.clock.monotonic() - start) * 1000
+        if not ans.escalated and ans.reason is not Reason.OFF_TOPIC:
+            self._context = (session_id, query)
         try:
             if ans.escalated:
                 emit(Escalated(ans, session_id, ans.reason or Reason.NOT_COVERED))
@@ -109,6 +124,22 @@ class TurnPipeline:
             emit(Failed(fail_code(exc), question, exc))
             raise
         return ans
+
+    def _resolve(self, question: str, session_id: str) -> str:
+        """A follow-up is read together with the session's last answered question."""
+        if self._context is None or self._context[0] != session_id:
+            return question
+        if not leans_on_last_turn(question, len(content_terms(question))):
+            return question
+        combined = f"{self._context[1]} {question}"
+        own = max((h.coverage for h in self.retrieve(question)), default=0.0)
+        joint = max((h.coverage for h in self.retrieve(combined)), default=0.0)
+        return combined if joint >= own or content_terms(question) == [] else question
+
+    def forget(self, session_id: str) -> None:
+        """The session was wiped: its turns no longer shape the next visitor's questions."""
+        if self._context is not None and self._context[0] == session_id:
+            self._context = None
 
     def _escalate(self, question: str, hits: Sequence[Hit], best: float, tier: Tier, reason: Reason,
                   why: str) -> Answer:

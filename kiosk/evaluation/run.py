@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from kiosk.config import Config
+from kiosk.domain.kinds import Reason
 from kiosk.evaluation.judge import Miss, Verdict, cut_mid_sentence, judge
 from kiosk.evaluation.questions import EvalQuestion, load_questions
 
@@ -23,11 +24,13 @@ class Row:
     source: str
     escalated: bool
     verdict: Verdict
+    declined: bool = False
 
     def public(self) -> dict[str, Any]:
         q = self.question
         return {"id": q.id, "q": q.q, "scope": q.scope, "tags": list(q.tags), "session": q.session,
-                "source": self.source, "escalated": self.escalated, "answer": self.answer,
+                "source": self.source, "escalated": self.escalated, "declined": self.declined,
+                "answer": self.answer,
                 "passed": self.verdict.passed, "miss": self.verdict.miss, "detail": self.verdict.detail}
 
 
@@ -42,12 +45,14 @@ class Report:
 
     def summary(self) -> dict[str, Any]:
         by = lambda pred: [r for r in self.rows if pred(r)]  # noqa: E731
-        answered = by(lambda r: not r.escalated)
+        answered = by(lambda r: not r.escalated and not r.declined)
         return {
             "in_scope": _rate(by(lambda r: r.question.scope == "in")),
             "out_of_scope": _rate(by(lambda r: r.question.scope == "out")),
             "offtopic": _rate(by(lambda r: r.question.scope == "offtopic")),
             "follow_up": _rate(by(lambda r: r.question.follow_up)),
+            "offtopic_declined": sum(r.declined for r in self.rows if r.question.scope == "offtopic"),
+            "declined_in_scope": sum(r.declined for r in self.rows if r.question.scope == "in"),
             "contradictions": sum(r.verdict.miss is Miss.CONTRADICTION for r in self.rows),
             "cut_mid_sentence": sum(cut_mid_sentence(r.answer) for r in answered),
             "routes": {str(s): sum(r.source == s for r in self.rows) for s in sorted({r.source for r in self.rows})},
@@ -78,7 +83,8 @@ def evaluate(kiosk, questions: list[EvalQuestion], progress: Callable[[Row], Non
         kiosk.reset_session()
         for q in visit:
             a = kiosk.ask(q.q)
-            row = Row(q, a.answer, a.source, a.escalated, judge(q, a.answer, a.escalated))
+            declined = a.reason is Reason.OFF_TOPIC
+            row = Row(q, a.answer, a.source, a.escalated, judge(q, a.answer, a.escalated, declined), declined)
             report.rows.append(row)
             if progress:
                 progress(row)
