@@ -41,10 +41,25 @@ _SAFETY = re.compile(
     r"\bdefibrillator\b|\bemergency\b|\bon fire\b|\bfire alarm\b|\bsmell (of )?(smoke|gas)\b|"
     r"\bfell (down|over)\b|\bbadly hurt\b|\binjured\b|\ballergic reaction\b|\bfeel(ing)? (very )?(faint|dizzy)\b",
     re.IGNORECASE)
-# Words that mark an entry as the one to give in an emergency.
-SAFETY_ENTRY = re.compile(
-    r"\b(lost child\w*|lost (children|kids)|missing child\w*|first aid|emergenc\w*|defibrillator|999|112|911|"
-    r"evacuat\w*|fire|assembly point|help point|security|collaps\w*|ambulance)\b", re.IGNORECASE)
+_LOST = re.compile(r"\b(lost|missing|can'?t find|cannot find|can not find|wandered off|gone missing)\b", re.I)
+_FIRE = re.compile(r"\b(fire|smoke|gas|alarm|evacuat\w*)\b", re.IGNORECASE)
+# Which entries to give in an emergency, by kind: a lost person, fire, anything else (medical).
+_LOST_ENTRY = re.compile(r"\b(lost (child\w*|children|kids|people|person|someone)|missing (child\w*|person)|"
+                         r"lose (someone|a child|your child|sight))\b", re.IGNORECASE)
+_FIRE_ENTRY = re.compile(r"\b(fire|evacuat\w*|assembly point|alarm)\b", re.IGNORECASE)
+_MEDICAL_ENTRY = re.compile(r"\b(first aid|defibrillator|medical|emergenc\w*|999|112|911|ambulance|"
+                            r"collaps\w*|unwell|first-aid)\b", re.IGNORECASE)
+SAFETY_ENTRY = re.compile(f"{_LOST_ENTRY.pattern}|{_FIRE_ENTRY.pattern}|{_MEDICAL_ENTRY.pattern}", re.IGNORECASE)
+
+
+def safety_entry_pattern(question: str) -> re.Pattern:
+    """What the entry for this emergency says: lost person, fire, or medical help."""
+    if _LOST.search(question):
+        return _LOST_ENTRY
+    if _FIRE.search(question):
+        return _FIRE_ENTRY
+    return _MEDICAL_ENTRY
+
 
 _CUE = re.compile(r"^\s*(and|but|also|so|or|then|what about|how about|what if|same for|even)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(it|its|that|this|they|them|those|he|she)\b", re.IGNORECASE)
@@ -58,9 +73,9 @@ def classify(question: str) -> Intent:
     return Intent.QUESTION
 
 
-def leans_on_last_turn(question: str, content_terms: int) -> bool:
-    """"and for kids?", "is it open on Sundays?": a connective at the start, or a pronoun in a short
-    question. A standalone question ("where are the toilets?") is never read with the last one."""
+def leans_on_last_turn(question: str, content_terms: int) -> str:
+    """"and for kids?" -> "surely" (a connective at the start); "is it open on Sundays?" -> "maybe" (a
+    pronoun in a short question); "" for a standalone question, which is never read with the last one."""
     if _CUE.search(question):
-        return True
-    return content_terms <= 3 and bool(_PRONOUN.search(question))
+        return "surely"
+    return "maybe" if content_terms <= 3 and _PRONOUN.search(question) else ""

@@ -17,7 +17,7 @@ from kiosk.domain.events import (Answered, Emitter, Escalated, Failed, FellBack,
                                  TurnListener, fail_code)
 from kiosk.domain.grounding import GroundingGate
 from kiosk.domain.heuristics import DONT_KNOW, best_sentences, decline
-from kiosk.domain.intent import SAFETY_ENTRY, Intent, classify, leans_on_last_turn
+from kiosk.domain.intent import Intent, classify, leans_on_last_turn, safety_entry_pattern
 from kiosk.domain.kinds import Reason, Route, Tier
 from kiosk.domain.models import Answer, Hit, Piece
 from kiosk.domain.ports import Clock, KnowledgeIndex, ModelSlot
@@ -78,8 +78,7 @@ class TurnPipeline:
         intent = classify(question)
         query = self._resolve(question, session_id) if intent is Intent.QUESTION else question
         candidates = self.retrieve(query) if intent is not Intent.OFF_TOPIC else []
-        if intent is Intent.SAFETY:  # an emergency is answered from the pack's safety entry if it has one
-            candidates.sort(key=lambda h: not SAFETY_ENTRY.search(f"{h.entry.heading} {h.entry.body}"))
+        safety = self._safety_entry(question, candidates) if intent is Intent.SAFETY else None
         hits = candidates[: self.top_k]
         emit(Retrieved(question, tuple(hits)))
         # Whether the pack answers it is decided on lexical coverage (calibrated; dense similarity does not
@@ -94,9 +93,9 @@ class TurnPipeline:
         if intent is Intent.OFF_TOPIC:
             ans = Answer(question, decline(self.venue), Route.HEURISTIC, tier, False, 0.0,
                          reason=Reason.OFF_TOPIC, note="not a question about the venue")
-        elif intent is Intent.SAFETY and hits and SAFETY_ENTRY.search(f"{hits[0].entry.heading} {hits[0].entry.body}"):
-            ans = Answer(question, hits[0].entry.body.strip(), Route.KNOWLEDGE, tier, False, max(best, 0.5),
-                         [hits[0].entry.id], note="emergency: the pack's safety entry")
+        elif safety is not None:
+            ans = Answer(question, safety.body.strip(), Route.KNOWLEDGE, tier, False, max(best, 0.5),
+                         [safety.id], note="emergency: the pack's safety entry")
         elif best < self.config.escalate_threshold:
             ans = self._escalate(question, hits, best, tier, Reason.NOT_COVERED, "not covered by the knowledge pack")
         elif not can_answer(question, hits[0].entry.body):
@@ -129,12 +128,24 @@ class TurnPipeline:
         """A follow-up is read together with the session's last answered question."""
         if self._context is None or self._context[0] != session_id:
             return question
-        if not leans_on_last_turn(question, len(content_terms(question))):
+        leaning = leans_on_last_turn(question, len(content_terms(question)))
+        if not leaning:
             return question
         combined = f"{self._context[1]} {question}"
+        if leaning == "surely":
+            return combined
         own = max((h.coverage for h in self.retrieve(question)), default=0.0)
         joint = max((h.coverage for h in self.retrieve(combined)), default=0.0)
-        return combined if joint >= own or content_terms(question) == [] else question
+        return combined if joint >= own else question
+
+    def _safety_entry(self, question: str, candidates: Sequence[Hit]):
+        """The entry to give in this emergency: the best-ranked candidate of its kind, else any such entry."""
+        wanted = safety_entry_pattern(question)
+        for h in candidates:
+            if wanted.search(f"{h.entry.heading} {h.entry.body}"):
+                return h.entry
+        return next((e for e in self.index.entries() if wanted.search(e.heading)), None) or \
+            next((e for e in self.index.entries() if wanted.search(f"{e.heading} {e.body}")), None)
 
     def forget(self, session_id: str) -> None:
         """The session was wiped: its turns no longer shape the next visitor's questions."""
