@@ -22,7 +22,7 @@ from kiosk.domain.kinds import Reason, Route, Tier
 from kiosk.domain.models import Answer, Hit, Piece
 from kiosk.domain.ports import Clock, KnowledgeIndex, ModelSlot
 from kiosk.domain.retrieval import Fusion, TermStats, fuse, score
-from kiosk.domain.text import content_terms, validate_question
+from kiosk.domain.text import content_terms, validate_question, whole_sentences
 from kiosk.errors import KioskError
 
 CANDIDATES = 12
@@ -207,9 +207,14 @@ class TurnPipeline:
             return self._fallback(llm, question, hits, best, tier, emit, ttft, Reason.UNGROUNDED,
                                   f"ungrounded: {gate.violation}", len(logprobs))
         text = text.strip()
+        whole = whole_sentences(text)
+        if whole != text:  # stopped by the token limit mid-sentence: never shown or spoken cut off
+            if whole:
+                emit(Retracted(whole))
+            text = whole
         if not text:
             return self._fallback(llm, question, hits, best, tier, emit, ttft, Reason.MODEL_EMPTY,
-                                  "model gave no answer", len(logprobs))
+                                  "model gave no whole sentence", len(logprobs))
         if _LLM_UNSURE.search(text):
             ans = self._escalate(question, hits, best, tier, Reason.MODEL_UNSURE,
                                  "the model could not answer from the pack")

@@ -214,15 +214,22 @@ class SpeakingListener:
     chunked into sentences, a retraction silences what was being said, the end of the turn flushes the rest."""
 
     def __init__(self, speaker: Speaker) -> None:
-        self.speaker, self.chunker = speaker, SentenceChunker()
+        self.speaker, self.chunker, self.fed = speaker, SentenceChunker(), ""
 
     def __call__(self, event: TurnEvent) -> None:
         if isinstance(event, Token):
+            self.fed += event.text
             self._say(self.chunker.feed(event.text))
         elif isinstance(event, Retracted):
-            self.speaker.stop()  # never keep speaking words that were retracted from the screen
-            self.chunker = SentenceChunker()
-            self._say(self.chunker.feed(event.text + " "))
+            if event.text.strip() and self.fed.strip().startswith(event.text.strip()):
+                # Only an unfinished tail was dropped (the token limit): every whole sentence before it was
+                # followed by more text, so it has been said already; the tail never was.
+                self.chunker = SentenceChunker()
+            else:
+                self.speaker.stop()  # never keep speaking words that were retracted from the screen
+                self.chunker = SentenceChunker()
+                self._say(self.chunker.feed(event.text + " "))
+            self.fed = event.text
         elif isinstance(event, Answered):
             self._say(self.chunker.flush())
 

@@ -105,3 +105,22 @@ def test_codes_are_stable_identifiers():
         for member in enum:
             assert re.fullmatch(r"[a-z][a-z_]*", member.value), member
     assert {r for r in Reason if r.escalates} == {Reason.NOT_COVERED, Reason.FACT_MISSING, Reason.MODEL_UNSURE}
+
+
+def test_an_answer_cut_by_the_token_limit_is_trimmed_to_whole_sentences_and_the_tail_never_spoken():
+    from kiosk.speech.speaker import SpeakingListener
+
+    said = []
+
+    class Voice:
+        def say(self, s):
+            said.append(s)
+
+        def stop(self):
+            said.append("<stop>")
+
+    p, log = make(FakeLLM(["Students", " pay", " 9", " euros.", " Adults", " pay", " 14"]), grounding_check=False)
+    speaking = SpeakingListener(Voice())
+    a = p.answer(STUDENTS, speaking)
+    assert a.answer == "Students pay 9 euros." and a.source is Route.LLM
+    assert shown_text(log.events) == a.answer and said == ["Students pay 9 euros."]
