@@ -31,6 +31,9 @@ class FakeIndex:
     def similar(self, question, limit):
         return []
 
+    def sentence_similarity(self, question, entry):
+        return []
+
     def search(self, terms, limit):
         from kiosk.domain.text import stem, words
 

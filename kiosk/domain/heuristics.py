@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from kiosk.domain.models import Hit
 from kiosk.domain.text import content_terms, sentences, stem, words
 from kiosk.domain.thesaurus import related
@@ -15,8 +17,9 @@ def decline(venue: str) -> str:
             "Is there anything about your visit I can help with?")
 
 
-def best_sentences(question: str, hit: Hit, limit: int = 2) -> str:
-    """The sentences of the best entry that share most terms with the question, in their original order."""
+def best_sentences(question: str, hit: Hit, limit: int = 2, similarity: Sequence[float] = ()) -> str:
+    """The sentences of the best entry that hold what the question asks, in their original order: by
+    meaning when ``similarity`` (one cosine per sentence) is given, else by the terms they share."""
     parts = sentences(hit.entry.body)
     if len(parts) <= limit:
         return hit.entry.body.strip()
@@ -24,10 +27,9 @@ def best_sentences(question: str, hit: Hit, limit: int = 2) -> str:
     scored = []
     for i, s in enumerate(parts):
         stems = {stem(w) for w in words(s)}
-        scored.append((sum(1 for rel in wanted if rel & stems), -i, i))
+        overlap = sum(1 for rel in wanted if rel & stems)
+        sim = similarity[i] if len(similarity) == len(parts) else 0.0
+        scored.append((sim + overlap, -i, i, overlap or sim > 0))
     scored.sort(reverse=True)
-    if scored[0][0] == 0:
-        chosen = list(range(limit))
-    else:
-        chosen = sorted(i for overlap, _, i in scored[:limit] if overlap > 0)
-    return " ".join(parts[i] for i in chosen)
+    chosen = sorted(i for _, _, i, relevant in scored[:limit] if relevant)
+    return " ".join(parts[i] for i in (chosen or range(limit)))

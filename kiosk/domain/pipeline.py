@@ -159,8 +159,9 @@ class TurnPipeline:
 
     def _heuristic(self, question: str, hits: Sequence[Hit], best: float, tier: Tier,
                    reason: Reason | None = None, note: str = "") -> Answer:
-        return Answer(question, best_sentences(question, hits[0]), Route.HEURISTIC, tier, False, best,
-                      [hits[0].entry.id], reason=reason, note=note)
+        sims = self.index.sentence_similarity(question, hits[0].entry)
+        return Answer(question, best_sentences(question, hits[0], similarity=sims), Route.HEURISTIC, tier, False,
+                      best, [hits[0].entry.id], reason=reason, note=note)
 
     def _generate(self, llm, question: str, hits: Sequence[Hit], best: float, tier: Tier, emit: Emitter,
                   start: float) -> Answer:

@@ -24,6 +24,9 @@ class KnowledgeIndex(Protocol):
     def similar(self, question: str, limit: int) -> Sequence[tuple[Entry, float]]:
         """Entries by meaning (cosine similarity of sentence embeddings), best first; [] when unavailable."""
 
+    def sentence_similarity(self, question: str, entry: Entry) -> Sequence[float]:
+        """One cosine per sentence of ``entry``'s body; [] when unavailable."""
+
 
 class LanguageModel(Protocol):
     name: str

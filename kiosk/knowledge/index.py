@@ -57,6 +57,7 @@ class KnowledgeIndex:
         self.path = Path(path)
         self.embedder = embedder
         self._vectors: tuple[str, np.ndarray, list[str]] | None = None
+        self._asked: tuple[str, np.ndarray] | None = None  # the last question's vector (asked twice a turn)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -109,7 +110,7 @@ class KnowledgeIndex:
         _, matrix, ids = self._vectors
         if not ids:
             return []
-        sims = matrix @ self.embedder.embed([question])[0]
+        sims = matrix @ self._question_vector(question)
         best: dict[str, float] = {}
         for entry_id, sim in zip(ids, sims.tolist()):
             if sim > best.get(entry_id, -1.0):
@@ -117,6 +118,22 @@ class KnowledgeIndex:
         by_id = {e.id: e for e in self.entries()}
         ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)[:limit]
         return [(by_id[i], s) for i, s in ranked if i in by_id]
+
+    def _question_vector(self, question: str) -> np.ndarray:
+        if self._asked is None or self._asked[0] != question:
+            self._asked = (question, self.embedder.embed([question])[0])
+        return self._asked[1]
+
+    def sentence_similarity(self, question: str, entry: Entry) -> list[float]:
+        if self.embedder is None or not self.similar(question, 1):
+            return []
+        prefix = f"{entry.heading}: "
+        rows = [r for r in self.db.execute("SELECT text, vec FROM passages WHERE entry_id = ? ORDER BY rowid",
+                                           (entry.id,)) if r[0].startswith(prefix)]
+        if len(rows) != len(sentences(entry.body)):
+            return []
+        q = self._question_vector(question)
+        return [float(np.frombuffer(vec, np.float32) @ q) for _, vec in rows]
 
     def _passage_rows(self, entries: Sequence[Entry]) -> list[tuple[str, str, bytes]]:
         texts = [(e.id, t) for e in entries for t in passages(e)]
