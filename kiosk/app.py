@@ -28,6 +28,7 @@ from kiosk.knowledge.index import CONFIGURED, IMPORTED, KnowledgeIndex
 from kiosk.llm.slot import EngineSlot
 from kiosk.store.db import connect
 from kiosk.store.health import SketchRecorder, recent_latencies, record_health
+from kiosk.status import model_report, status_report
 from kiosk.store.outbox import Outbox
 from kiosk.store.turns import TurnStore
 
@@ -368,43 +369,3 @@ class Kiosk:
         self.slot.close()
         self.index.close()
         self.db.conn.close()
-
-
-def operator_warnings(config: Config) -> list[dict[str, str]]:
-    from kiosk.config import FACTORY_PIN_SHA256
-
-    if config.ui.staff_pin_sha256.lower() == FACTORY_PIN_SHA256:
-        return [{"code": "factory_pin", "message": "the staff PIN is still the factory PIN (2468): set "
-                 "[ui] staff_pin_sha256"}]
-    return []
-
-
-def model_report(config: Config, engine: Any = None) -> dict[str, Any]:
-    from kiosk.llm.manifest import resolve_model_path
-
-    report: dict[str, Any] = {"configured": config.llm.model, "enabled": config.llm.enabled,
-                              "loaded": engine is not None}
-    try:
-        name, path = resolve_model_path(config.llm.model)
-        report.update(name=name, path=str(path), present=True)
-    except KioskError as exc:
-        report.update(present=False, error=exc.as_dict())
-    if engine is not None:
-        report.update(runtime_file=str(engine.path), prefix_mode=engine.prefix_mode,
-                      cached_prefixes=engine.cached_prefixes, prefix_cache_mb=engine.cached_prefix_mb)
-    return report
-
-
-def status_report(config: Config, index: KnowledgeIndex, store: TurnStore, engine: Any, startup: Startup,
-                  tier: Tier) -> dict[str, Any]:
-    meta = index.meta()
-    return {
-        "tier": tier,
-        "model": model_report(config, engine),
-        "pack": {"title": meta.get("title", ""), "version": meta.get("version", ""),
-                 "entries": int(meta.get("entries", 0)), "path": meta.get("path", ""),
-                 "origin": meta.get("origin", ""), "configured": config.knowledge.pack},
-        "outbox": Outbox(store.db).report(),
-        "data_dir": str(config.data_path),
-        "warnings": startup.warnings + operator_warnings(config),
-    }

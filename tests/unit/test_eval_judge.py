@@ -1,0 +1,44 @@
+"""`kiosk eval`'s file format and verdicts (pure logic)."""
+
+import pytest
+
+from kiosk.errors import InputError
+from kiosk.evaluation.judge import Miss, judge
+from kiosk.evaluation.questions import EvalQuestion, load_questions
+from kiosk.evaluation.run import _visits
+
+
+def q(**kw):
+    return EvalQuestion(**{"id": "x", "q": "?", "scope": "in", **kw})
+
+
+def test_verdicts():
+    assert judge(q(facts=("9 euros",)), "Students pay 9 Euros.", False).passed
+    assert judge(q(facts=("9 euros",)), "Students pay 9 euros.", True).miss is Miss.ESCALATED
+    assert judge(q(facts=("9 euros",)), "Students pay 8 euros.", False).miss is Miss.MISSING_FACT
+    assert judge(q(any_of=("free", "no charge")), "It is free.", False).passed
+    assert judge(q(facts=("dogs",), forbidden=("are allowed",)), "Dogs are allowed.", False).miss is Miss.CONTRADICTION
+    assert judge(q(facts=("9",)), "Students pay 9 euros and", False).miss is Miss.CUT
+    assert judge(q(scope="out"), "I don't know", True).passed
+    assert judge(q(scope="offtopic"), "I can only help with...", False, declined=True).passed
+    assert judge(q(scope="out"), "The café opens at 10.", False).miss is Miss.ANSWERED_OUT_OF_SCOPE
+
+
+def test_the_file_format_and_its_errors(tmp_path):
+    f = tmp_path / "q.jsonl"
+    f.write_text('{"id": "a", "q": "one?", "scope": "in", "facts": ["1"], "not": ["2"], "session": "s"}\n'
+                 '# a comment\n\n{"q": "two?", "scope": "out"}\n{"id": "c", "q": "and?", "scope": "in", '
+                 '"tags": ["follow_up"], "session": "s"}\n')
+    qs = load_questions(f)
+    assert [x.id for x in qs] == ["a", "line4", "c"] and qs[0].forbidden == ("2",) and qs[2].follow_up
+    assert [[x.id for x in v] for v in _visits(qs)] == [["a", "c"], ["line4"]]
+    for bad in ('{"q": "x", "scope": "maybe"}', 'not json', '{"q": "x", "scope": "in", "facts": "9"}',
+                '{"id": "a", "q": "x", "scope": "in"}\n{"id": "a", "q": "y", "scope": "in"}'):
+        f.write_text(bad)
+        with pytest.raises(InputError):
+            load_questions(f)
+    with pytest.raises(InputError):
+        load_questions(tmp_path / "missing.jsonl")
+    f.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(InputError):
+        load_questions(f)
