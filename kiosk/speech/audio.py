@@ -102,4 +102,4 @@ def rms(samples: np.ndarray) -> float:
 
 def loudness(samples: np.ndarray) -> float:
     """RMS mapped to 0..1 on a rough loudness scale (quiet room ~0.1, normal speech ~0.5-0.8): the input meter."""
-    return max(0.0, min(1.0, (20 * np.log10(rms(samples) + 1e-6) + 60) / 50))
+    return float(max(0.0, min(1.0, (20 * np.log10(rms(samples) + 1e-6) + 60) / 50)))

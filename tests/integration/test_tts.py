@@ -23,7 +23,7 @@ def test_say_round_trip(tmp_path):
 
 def test_say_without_an_output_device_is_a_clear_error(tmp_path):
     rc, out, err = kiosk("say", "hello", "--json", env={"PULSE_SERVER": "unix:" + str(tmp_path / "none")})
-    assert rc == 1 and "Traceback" not in err  # no sound card here, and no sound server at that address
+    assert rc == 6 and "Traceback" not in err  # no sound card here, and no sound server at that address (README: 6)
     assert json.loads(out)["error"]["code"] == "no_output_device"
 
 
