@@ -43,7 +43,7 @@ def run_bench(config: Config, rounds: int = 2, max_tokens: int = 48, speech: boo
 def _run_bench(config: Config, rounds: int, max_tokens: int, speech: bool) -> dict[str, Any]:
     from kiosk.app import Kiosk
     from kiosk.bench.io import bench_sync, bench_tts
-    from kiosk.bench.llm import bench_llm, bench_tiers, bench_turns
+    from kiosk.bench.llm import bench_llm, bench_retrieval, bench_tiers, bench_turns
     from kiosk.bench.questions import bench_questions
 
     t0 = time.perf_counter()
@@ -55,6 +55,7 @@ def _run_bench(config: Config, rounds: int, max_tokens: int, speech: bool) -> di
             report["llm"] = bench_llm(kiosk, rounds, max_tokens)
         else:
             report["llm"] = {"skipped": "no model loaded", "warnings": kiosk.startup.warnings}
+        report["retrieval"] = bench_retrieval(kiosk)
         report["turns"] = bench_turns(kiosk)
         kiosk.reset_session()
         if kiosk.engine is not None:

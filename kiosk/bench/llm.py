@@ -94,6 +94,17 @@ def bench_turns(kiosk) -> dict[str, Any]:
             for k, v in sorted(by_source.items())}
 
 
+def bench_retrieval(kiosk) -> dict[str, Any]:
+    """Retrieval alone (words, and the question's embedding when the pack has vectors), per question."""
+    lat = []
+    for q in bench_questions(kiosk.index):
+        t = time.perf_counter()
+        kiosk.pipeline.retrieve(q, kiosk.pipeline.top_k)
+        lat.append((time.perf_counter() - t) * 1000)
+    return {"questions": len(lat), "dense": kiosk.index.embedder is not None, "p50_ms": round(pct(lat, 50), 2),
+            "p95_ms": round(pct(lat, 95), 2), "target_p50_ms": 15}
+
+
 def bench_tiers(kiosk) -> dict[str, Any]:
     """RSS per tier, time to switch tiers, and answer latency in the minimal tier (no model loaded)."""
     import gc

@@ -22,6 +22,10 @@ def format_report(r: dict[str, Any]) -> str:
         ]
     else:
         lines.append(f"LLM skipped: {llm['skipped']}")
+    rt = r.get("retrieval")
+    if rt:
+        lines.append(f"retrieval ({'words + embeddings' if rt['dense'] else 'words only'}), {rt['questions']} "
+                     f"questions: p50 {rt['p50_ms']} ms p95 {rt['p95_ms']} ms (target p50 <= 15 ms)")
     for k, v in r["turns"].items():
         lines.append(f"turn {k:22} n={v['n']:3}  p50 {v['p50_ms']:8.2f} ms  p95 {v['p95_ms']:8.2f} ms")
     tiers = r.get("tiers")

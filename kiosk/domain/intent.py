@@ -13,6 +13,14 @@ import re
 from enum import StrEnum
 
 
+class Leaning(StrEnum):
+    """How much a question depends on the turn before it."""
+
+    NONE = ""
+    MAYBE = "maybe"     # a pronoun in a short question: read with the last turn if that fits better
+    SURELY = "surely"   # a connective at the start ("and for kids?")
+
+
 class Intent(StrEnum):
     QUESTION = "question"
     SAFETY = "safety"
@@ -73,9 +81,8 @@ def classify(question: str) -> Intent:
     return Intent.QUESTION
 
 
-def leans_on_last_turn(question: str, content_terms: int) -> str:
-    """"and for kids?" -> "surely" (a connective at the start); "is it open on Sundays?" -> "maybe" (a
-    pronoun in a short question); "" for a standalone question, which is never read with the last one."""
+def leans_on_last_turn(question: str, content_terms: int) -> Leaning:
+    """A standalone question ("where are the toilets?") is never read with the last one."""
     if _CUE.search(question):
-        return "surely"
-    return "maybe" if content_terms <= 3 and _PRONOUN.search(question) else ""
+        return Leaning.SURELY
+    return Leaning.MAYBE if content_terms <= 3 and _PRONOUN.search(question) else Leaning.NONE

@@ -17,7 +17,7 @@ from kiosk.domain.events import (Answered, Emitter, Escalated, Failed, FellBack,
                                  TurnListener, fail_code)
 from kiosk.domain.grounding import GroundingGate
 from kiosk.domain.heuristics import DONT_KNOW, best_sentences, decline
-from kiosk.domain.intent import Intent, classify, leans_on_last_turn, safety_entry_pattern
+from kiosk.domain.intent import Intent, Leaning, classify, leans_on_last_turn, safety_entry_pattern
 from kiosk.domain.kinds import Reason, Route, Tier
 from kiosk.domain.models import Answer, Hit, Piece
 from kiosk.domain.ports import Clock, KnowledgeIndex, ModelSlot
@@ -129,10 +129,10 @@ class TurnPipeline:
         if self._context is None or self._context[0] != session_id:
             return question
         leaning = leans_on_last_turn(question, len(content_terms(question)))
-        if not leaning:
+        if leaning is Leaning.NONE:
             return question
         combined = f"{self._context[1]} {question}"
-        if leaning == "surely":
+        if leaning is Leaning.SURELY:
             return combined
         own = max((h.coverage for h in self.retrieve(question)), default=0.0)
         joint = max((h.coverage for h in self.retrieve(combined)), default=0.0)

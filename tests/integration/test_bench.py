@@ -20,6 +20,7 @@ def test_bench_reports_ours_and_bare_with_ratios():
     assert llm["ratios"]["ttft_p50"] > 0 and llm["ratios"]["decode"] > 0
     assert llm["prefix_mode"] == "entry" and llm["cached_prefixes"] > 20
     assert any(k.startswith("knowledge") for k in r["turns"])
+    assert r["retrieval"]["dense"] is True and r["retrieval"]["p50_ms"] > 0
     tiers = r["tiers"]
     assert tiers["rss_mb_minimal"] < tiers["rss_mb_full"] and tiers["minimal_answer_ms_p50"] > 0
     assert r["sync"]["sync_meters_per_s"] > 0 and r["sync"]["enqueue_ms_per_meter_durable"] > 0

@@ -4,7 +4,7 @@ import pytest
 
 from fakes import FakeIndex, FakeLLM, FakeLog, FixedModel, StepClock
 from kiosk.config import TurnConfig
-from kiosk.domain.intent import Intent, classify, leans_on_last_turn
+from kiosk.domain.intent import Intent, Leaning, classify, leans_on_last_turn
 from kiosk.domain.kinds import Reason, Route
 from kiosk.domain.models import Entry
 from kiosk.domain.pipeline import TurnPipeline
@@ -67,9 +67,9 @@ def test_a_standalone_question_after_another_is_not_bent_toward_it():
     p.answer("How much is a ticket?", session_id="s")
     a = p.answer("Where are the toilets?", session_id="s")
     assert a.entry_ids == ["f#toilets"]
-    assert not leans_on_last_turn("Is there a café?", 1)
-    assert leans_on_last_turn("is it open on Sundays?", 2) == "maybe"
-    assert leans_on_last_turn("And for students?", 1) == "surely"
+    assert leans_on_last_turn("Is there a café?", 1) is Leaning.NONE
+    assert leans_on_last_turn("is it open on Sundays?", 2) is Leaning.MAYBE
+    assert leans_on_last_turn("And for students?", 1) is Leaning.SURELY
 
 
 def test_another_sessions_turn_is_never_context():
