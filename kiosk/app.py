@@ -143,9 +143,7 @@ class Kiosk:
                                      listeners=[self.store.on_turn_event, SketchRecorder(self.db)])
         self.session_id = uuid.uuid4().hex
         self._probe(apply=False)  # the first reading decides whether the model is loaded at all
-        self._apply(self.governor.tier)
-        if self._model_wanted:  # a kiosk that will take turns: the embedding model and vectors ready now
-            self._warm_retrieval()
+        self._apply(self.governor.tier)  # a kiosk that will take turns has its embeddings ready too
         self._speech = None
         self._monitor: threading.Thread | None = None
         self.sync = None
@@ -262,9 +260,22 @@ class Kiosk:
             self.startup.warn(exc)
 
     def _apply(self, tier: Tier) -> None:
-        """The slot follows the governor's tier; a model that will not load caps the governor at minimal."""
+        """The slot follows the governor's tier; a model that will not load caps the governor at minimal.
+        Stepping down to minimal for want of resources also frees the embedding model: retrieval by words
+        only until the tier is back. (A kiosk whose floor is minimal, no LLM at all, keeps it: retrieval is
+        then all it has.)"""
         if not self.slot.apply(tier):
             self.governor.limit(Tier.MINIMAL, "no usable model", self.clock.monotonic())
+        embedder = self.index.embedder
+        if embedder is None:
+            return
+        with self.slot.lock:  # not under a running turn
+            shed = not self.governor.tier.uses_model and self.governor.floor.uses_model
+            self.index.dense = not shed
+            if shed:
+                embedder.unload()
+            elif not embedder.loaded and self._model_wanted and self.index.version():
+                self._warm_retrieval()  # back from minimal: ready before the next visitor asks
 
     def tick(self, db=None) -> TierChange | None:
         """One probe interval: read resources, change tier if needed (load or free the model)."""

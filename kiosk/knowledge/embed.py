@@ -53,6 +53,15 @@ class Embedder:
         self._inputs = {i.name for i in session.get_inputs()}
         self._session = session
 
+    def unload(self) -> None:
+        """Free the session (about 200 MB); the next ``embed`` loads it again."""
+        with self._lock:
+            self._session = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._session is not None
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), 384) float32, unit length."""
         with self._lock:

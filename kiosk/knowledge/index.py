@@ -58,6 +58,7 @@ class KnowledgeIndex:
         self.embedder = embedder
         self._vectors: tuple[str, np.ndarray, list[str]] | None = None
         self._asked: tuple[str, np.ndarray] | None = None  # the last question's vector (asked twice a turn)
+        self.dense = True  # off: retrieval by words only (the minimal tier frees the embedding model)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -98,7 +99,7 @@ class KnowledgeIndex:
     def similar(self, question: str, limit: int) -> list[tuple[Entry, float]]:
         """Entries by the cosine similarity of their best passage to ``question``, best first ([] without
         an embedder)."""
-        if self.embedder is None:
+        if self.embedder is None or not self.dense:
             return []
         version = self.version()
         if self._vectors is None or self._vectors[0] != version:
@@ -125,7 +126,7 @@ class KnowledgeIndex:
         return self._asked[1]
 
     def sentence_similarity(self, question: str, entry: Entry) -> list[float]:
-        if self.embedder is None or not self.similar(question, 1):
+        if self.embedder is None or not self.dense or not self.similar(question, 1):
             return []
         prefix = f"{entry.heading}: "
         rows = [r for r in self.db.execute("SELECT text, vec FROM passages WHERE entry_id = ? ORDER BY rowid",

@@ -101,3 +101,17 @@ def test_health_snapshot_goes_to_the_outbox(scenario):
     (row,) = list(kiosk.db.query("SELECT * FROM health_events WHERE type = 'health.snapshot'"))
     data = json.loads(row["data"])
     assert data["tier"] == "full" and data["rss_mb"] > 0 and data["latency_ms_p50"] >= 0 and row["status"] == "pending"
+
+
+def test_the_minimal_tier_frees_the_embedding_model_and_gets_it_back(scenario):
+    kiosk, _, _ = scenario
+    embedder = kiosk.index.embedder
+    assert embedder is not None and embedder.loaded and kiosk.index.dense
+    kiosk.force_tier("minimal", "test")
+    assert not embedder.loaded and not kiosk.index.dense
+    a = kiosk.ask("Where are the toilets?")  # words only, and the model stays freed
+    assert "ground floor" in a.answer and not embedder.loaded
+    assert all(h.similarity == 0.0 for h in kiosk.pipeline.retrieve("Where are the toilets?", 3))
+    kiosk.force_tier("full", "test")
+    assert embedder.loaded and kiosk.index.dense
+    assert any(h.similarity > 0 for h in kiosk.pipeline.retrieve("Where are the toilets?", 3))
