@@ -70,7 +70,11 @@ class TurnConfig:
     max_question_chars: int = doc("Longer questions are refused with a clear message.", 500)
     direct_threshold: float = doc("Retrieval confidence at or above which the entry itself is the answer.",
                                   0.75)
-    escalate_threshold: float = doc("Retrieval confidence below which the question is passed on.", 0.38)
+    escalate_threshold: float = doc("Lexical coverage below which the question is passed on, when retrieval "
+                                    "is by words only (no embedding model).", 0.38)
+    answer_threshold: float = doc("Probability that the pack answers the question (combined retrieval "
+                                  "signals) below which it is passed on; higher = more questions passed on; "
+                                  "0 = the threshold chosen by cross-validation over venues.", 0.0)
     direct_margin: float = doc("How far the best entry must lead the second for a direct answer.", 0.12)
     dense_weight: float = doc("Share of dense (embedding) similarity in the score that ranks entries; the "
                               "rest is lexical coverage (which alone decides whether to answer).", 0.7)

@@ -3,7 +3,8 @@
 Checked while tokens stream, so a visitor never sees an invented fact. Per completed word: numbers and
 mid-sentence names must occur in the retrieved entries or the question, and at most one content word per
 sentence may be foreign to them. Per completed sentence: one sentence of the entries must support it
-(most of its content words, all of its numbers, the same polarity: "not allowed" is not "allowed").
+(most of its content words, all of its numbers, the same polarity: "not allowed" is not "allowed", and
+"closed" is not "open").
 Text is released up to the last word that passed; the first failure ends generation.
 """
 
@@ -27,6 +28,18 @@ yes sure course also available located location find found welcome visitor visit
 information answer question ask asked asking happy glad help able just simply both either each every
 """.split())
 SUPPORT_RECALL = 0.7
+# Words that state the opposite of each other: a sentence saying one where its supporting sentence says only
+# the other has inverted the fact ("closed" for "open"), however many other words they share.
+_OPPOSITES = tuple((frozenset(stem(w) for w in a.split()), frozenset(stem(w) for w in b.split())) for a, b in (
+    ("open opens opened", "closed closes shut"),
+    ("free", "pay paid charge charged cost costs"),
+    ("allowed permitted welcome", "banned forbidden prohibited"),
+    ("before", "after"),
+    ("inside indoors", "outside outdoors"),
+    ("upstairs", "downstairs"),
+    ("available", "unavailable"),
+    ("accepted", "refused"),
+))
 
 
 def _norm_number(s: str) -> str:
@@ -40,6 +53,23 @@ def _numbers(text: str) -> set[str]:
 def _content_stems(text: str) -> list[str]:
     return [stem(w) for w in _ALPHA.findall(text.lower().replace("n't", " not"))
             if len(w) >= 3 and w not in STOPWORDS and stem(w) not in _FRAMING]
+
+
+_POLAR = frozenset().union(*(a | b for a, b in _OPPOSITES))
+
+
+def _all_stems(text: str) -> set[str]:
+    return {stem(w) for w in _ALPHA.findall(text.lower())}
+
+
+def _inverted(sentence: str, source: str) -> str:
+    """A word of ``sentence`` whose opposite, and not itself, is in ``source`` ('' if none)."""
+    mine, theirs = _all_stems(sentence), _all_stems(source)
+    for a, b in _OPPOSITES:
+        for said, other in ((a, b), (b, a)):
+            if mine & said and not theirs & said and theirs & other:
+                return next(iter(sorted(mine & said)))
+    return ""
 
 
 def _negated_about(text: str, topic: set[str], reach: int = 4) -> bool:
@@ -93,6 +123,19 @@ class GroundingGate:
                     return f"word {core!r} is not supported by the knowledge pack"
         return ""
 
+    def _inversion(self, sentence: str) -> str:
+        """A polar word ("open") of ``sentence`` that a sentence of the pack about the same thing states only as
+        its opposite ("closed"). "About the same thing": most in common of the other content words and numbers
+        ("Mondays"), and at least half of them."""
+        topic = (set(_content_stems(sentence)) - _POLAR) | _numbers(sentence)
+        if not topic or not _all_stems(sentence) & _POLAR:
+            return ""
+        overlap = [(len(topic & (stems | nums)), text) for text, stems, nums in self._sources]
+        most = max((n for n, _ in overlap), default=0)
+        if 2 * most < len(topic):
+            return ""
+        return next((f for n, text in overlap if n == most for f in [_inverted(sentence, text)] if f), "")
+
     def check_sentence(self, sentence: str) -> str:
         """A sentence must be backed by one sentence of the entries (question words count as support)."""
         words = [w for w in _content_stems(sentence) if w not in self._question_stems]
@@ -109,6 +152,9 @@ class GroundingGate:
                 best, best_recall = src, recall
         if best is None or best_recall < SUPPORT_RECALL:
             return f"sentence {sentence.strip()[:60]!r} is not supported by any sentence of the pack"
+        flipped = self._inversion(sentence)
+        if flipped:
+            return f"sentence {sentence.strip()[:60]!r} inverts the pack ({flipped!r} where it says the opposite)"
         mine = set(_content_stems(sentence)) | self._question_stems
         if _negated_about(sentence, best[1]) != _negated_about(best[0], mine):
             return f"sentence {sentence.strip()[:60]!r} contradicts the pack's polarity"

@@ -12,6 +12,7 @@ from typing import Iterable, Iterator, Sequence
 
 from kiosk.config import TurnConfig
 from kiosk.domain.answer_type import can_answer, expected_type
+from kiosk.domain.answerability import FITTED, Answerability, Signals
 from kiosk.domain.breaker import CircuitBreaker
 from kiosk.domain.events import (Answered, Emitter, Escalated, Failed, FellBack, Retracted, Retrieved, Token,
                                  TurnListener, fail_code)
@@ -35,7 +36,7 @@ class TurnPipeline:
 
     def __init__(self, index: KnowledgeIndex, models: ModelSlot, clock: Clock, config: TurnConfig,
                  top_k: int = 3, max_tokens: int = 80, venue: str = "",
-                 listeners: Iterable[TurnListener] = ()) -> None:
+                 listeners: Iterable[TurnListener] = (), answerability: Answerability = FITTED) -> None:
         """``listeners`` hear every turn (the durable recorder first); each ``answer`` call may add one."""
         self.index, self.models, self.clock = index, models, clock
         self.listeners = list(listeners)
@@ -43,6 +44,7 @@ class TurnPipeline:
         self._stats: tuple[str, TermStats] | None = None
         self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_cooldown_s)
         self.fusion = Fusion(config.dense_weight, config.sim_low, config.sim_high)
+        self.answerability = answerability
         self._context: tuple[str, str] | None = None  # (session id, what its last answered turn asked)
 
     def stats(self) -> TermStats:
@@ -64,6 +66,16 @@ class TurnPipeline:
         hits = fuse(score(question, list(candidates.values()), stats), {e.id: s for e, s in dense}, self.fusion)
         return hits[:limit] if limit else hits
 
+    def signals(self, question: str, candidates: Sequence[Hit]) -> Signals | None:
+        """What decides whether the pack answers ``question``; None without dense similarities (words only)."""
+        if not candidates or not any(h.similarity for h in candidates):
+            return None
+        top = candidates[0]
+        sentence = max(self.index.sentence_similarity(question, top.entry), default=top.similarity)
+        runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+        return Signals(top.coverage, top.similarity, sentence,
+                       self.stats().unknown_share(content_terms(question)), top.score - runner_up)
+
     def answer(self, raw: str | bytes, listener: TurnListener | None = None, tier: Tier = Tier.FULL,
                session_id: str = "") -> Answer:
         """Raises ``InputError`` for unusable input (nothing recorded); otherwise always answers."""
@@ -81,9 +93,10 @@ class TurnPipeline:
         safety = self._safety_entry(question, candidates) if intent is Intent.SAFETY else None
         hits = candidates[: self.top_k]
         emit(Retrieved(question, tuple(hits)))
-        # Whether the pack answers it is decided on lexical coverage (calibrated; dense similarity does not
-        # separate answerable from unanswerable questions: measured in tests/benchmarks/tune_retrieval.py);
-        # which entry answers it, on the fused ranking.
+        # Which entry answers it is decided on the fused ranking; whether the pack answers it at all, on the
+        # combined signals (kiosk.domain.answerability), or on lexical coverage alone when retrieval was by
+        # words only.
+        signals = self.signals(query, candidates) if intent is Intent.QUESTION else None
         best = max((h.coverage for h in candidates), default=0.0)
         second = max((h.coverage for h in candidates[1:]), default=0.0)
         lead = hits[0].coverage if hits else 0.0
@@ -96,7 +109,11 @@ class TurnPipeline:
         elif safety is not None:
             ans = Answer(question, safety.body.strip(), Route.KNOWLEDGE, tier, False, max(best, 0.5),
                          [safety.id], note="emergency: the pack's safety entry")
-        elif best < self.config.escalate_threshold:
+        elif signals is not None and not self.answerability.answers(signals, self.config.answer_threshold):
+            ans = self._escalate(question, hits, best, tier, Reason.NOT_COVERED,
+                                 f"not covered by the knowledge pack (answerable: "
+                                 f"{self.answerability.probability(signals):.2f})")
+        elif signals is None and best < self.config.escalate_threshold:
             ans = self._escalate(question, hits, best, tier, Reason.NOT_COVERED, "not covered by the knowledge pack")
         elif not can_answer(question, hits[0].entry.body):
             ans = self._escalate(question, hits, best, tier, Reason.FACT_MISSING,

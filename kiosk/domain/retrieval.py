@@ -43,6 +43,13 @@ class TermStats:
         df = max((self.doc_freq.get(t, 0) for t in related(term)), default=0)
         return math.log(1.0 + self.n_entries / (df + 0.5))
 
+    def unknown_share(self, terms: Sequence[str]) -> float:
+        """Share of the terms' weight on words (and their relatives) that no entry of the pack uses."""
+        weights = {t: self.idf(t) for t in terms}
+        total = sum(weights.values())
+        unknown = sum(w for t, w in weights.items() if not any(self.doc_freq.get(r) for r in related(t)))
+        return unknown / total if total else 0.0
+
     def expand(self, terms: Sequence[str]) -> list[str]:
         """Query terms plus their thesaurus relatives that the pack actually uses (for FTS search)."""
         out: dict[str, None] = {}

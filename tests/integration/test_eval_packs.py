@@ -15,7 +15,9 @@ import pytest
 from test_cli import kiosk
 
 PACKS = sorted(p for p in (Path(__file__).parents[1] / "eval" / "packs").iterdir() if p.is_dir())
-FLOORS = {"in_scope": 0.40, "out_of_scope": 0.60, "offtopic": 1.0, "follow_up": 0.30}
+# Since the combined answerability model (kiosk/domain/answerability.py): more in scope answered (69 % from
+# 52 % over the five packs), a few more out-of-scope questions answered (71 % passed on, from 77 %).
+FLOORS = {"in_scope": 0.60, "out_of_scope": 0.50, "offtopic": 1.0, "follow_up": 0.30}
 
 
 @pytest.mark.parametrize("pack", PACKS, ids=[p.name for p in PACKS])

@@ -1,0 +1,46 @@
+"""The grounding gate stops answers that invert a fact of the pack (built from the failures seen on packs
+written outside the project: "closed" for "open", free for paid, allowed for banned, after for before)."""
+
+import pytest
+
+from kiosk.domain.grounding import GroundingGate
+
+HOURS = ("Opening hours. The museum is open Tuesday to Sunday from 9:30 to 17:30. It is closed on Mondays. "
+         "Last entry is 30 minutes before closing.")
+PRICES = "Tickets. Entry to the galleries is free. The planetarium show costs 6 pounds."
+DOGS = "Dogs. Dogs are banned from the galleries. Assistance dogs are welcome everywhere."
+CAFE = "Cafe. The cafe is open daily from 10:00 to 16:00 and closes early on Fridays."
+
+
+def run(pack: str, text: str, question: str = "") -> GroundingGate:
+    gate = GroundingGate([pack], question)
+    gate.feed(text)
+    gate.finish()
+    return gate
+
+
+@pytest.mark.parametrize("pack, inverted, question", [
+    (HOURS, "The museum is closed on Tuesday to Sunday from 9:30 to 17:30.", "What time do you close today?"),
+    (HOURS, "The museum is open on Mondays.", "Are you open on Monday?"),
+    (HOURS, "Last entry is 30 minutes after closing.", "When is last entry?"),
+    (PRICES, "You have to pay for entry to the galleries.", "Is the museum free?"),
+    (DOGS, "Dogs are allowed in the galleries.", "Can I bring my dog?"),
+    (DOGS, "Dogs are not allowed in the galleries.", "Can I bring my assistance dog?"),
+])
+def test_an_inverted_fact_stops_the_answer(pack, inverted, question):
+    gate = run(pack, inverted, question)
+    assert gate.violation, inverted  # the pipeline then retracts what was shown and answers from the pack
+
+
+@pytest.mark.parametrize("pack, faithful, question", [
+    (HOURS, "The museum is open Tuesday to Sunday from 9:30 to 17:30.", "When are you open?"),
+    (HOURS, "It is closed on Mondays.", "Are you open on Monday?"),
+    (HOURS, "Last entry is 30 minutes before closing.", "When is last entry?"),
+    (PRICES, "Entry to the galleries is free.", "Do I have to pay to get in?"),
+    (DOGS, "Dogs are banned from the galleries.", "Can I bring my dog?"),
+    (CAFE, "The cafe closes early on Fridays.", "Is the cafe open on Friday?"),
+])
+def test_the_same_facts_stated_faithfully_pass(pack, faithful, question):
+    gate = run(pack, faithful, question)
+    assert not gate.violation, gate.violation
+    assert gate.shown.strip() == faithful
