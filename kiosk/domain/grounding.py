@@ -58,17 +58,29 @@ def _content_stems(text: str) -> list[str]:
 _POLAR = frozenset().union(*(a | b for a, b in _OPPOSITES))
 
 
-def _all_stems(text: str) -> set[str]:
-    return {stem(w) for w in _ALPHA.findall(text.lower())}
+_CLAUSE = re.compile(r"[,;:]|\b(?:but|however|except|although|while|whereas)\b", re.IGNORECASE)
+
+
+def _claims(text: str) -> set[tuple[int, int]]:
+    """The polar statements of ``text``: (pair, side), a negation just before a word flipping its side
+    ("not allowed" says what "banned" says; "no charge" what "free" says)."""
+    toks = _ALPHA.findall(text.lower().replace("n't", " not"))
+    out = set()
+    for i, w in enumerate(toks):
+        s = stem(w)
+        for pair, (a, b) in enumerate(_OPPOSITES):
+            if s in a or s in b:
+                negated = any(t in _NEGATIONS for t in toks[max(0, i - 3):i])
+                out.add((pair, int(s in b) ^ int(negated)))
+    return out
 
 
 def _inverted(sentence: str, source: str) -> str:
-    """A word of ``sentence`` whose opposite, and not itself, is in ``source`` ('' if none)."""
-    mine, theirs = _all_stems(sentence), _all_stems(source)
-    for a, b in _OPPOSITES:
-        for said, other in ((a, b), (b, a)):
-            if mine & said and not theirs & said and theirs & other:
-                return next(iter(sorted(mine & said)))
+    """A polar statement of ``sentence`` that ``source`` makes only the other way round ('' if none)."""
+    mine, theirs = _claims(sentence), _claims(source)
+    for pair, side in sorted(mine):
+        if (pair, 1 - side) in theirs and (pair, side) not in theirs:
+            return sorted(_OPPOSITES[pair][side])[0]
     return ""
 
 
@@ -94,6 +106,7 @@ class GroundingGate:
         self._stems = {stem(w) for w in self._vocab}
         self._question_stems = set(_content_stems(question))
         self._sources = [(s, set(_content_stems(s)), _numbers(s)) for t in texts for s in sentences(t)]
+        self._clauses = [c for s, _, _ in self._sources for c in _CLAUSE.split(s) if c.strip()]
         self._text = ""
         self._released = 0
         self._sentence_start = True
@@ -124,20 +137,26 @@ class GroundingGate:
         return ""
 
     def _inversion(self, sentence: str) -> str:
-        """A polar word ("open") of ``sentence`` that a sentence of the pack about the same thing states only as
-        its opposite ("closed"). "About the same thing": most in common of the other content words and numbers
-        ("Mondays"), and at least half of them."""
-        topic = (set(_content_stems(sentence)) - _POLAR) | _numbers(sentence)
-        if not topic or not _all_stems(sentence) & _POLAR:
+        """A polar statement of ``sentence`` ("open", "not allowed") that the clause of the pack about the same
+        thing makes the other way round ("closed", "welcome"). "About the same thing": most in common of the
+        other content words and numbers ("Mondays", "garden"), and at least half of them."""
+        if not _claims(sentence):
             return ""
-        overlap = [(len(topic & (stems | nums)), text) for text, stems, nums in self._sources]
+        topic = (set(_content_stems(sentence)) - _POLAR) | _numbers(sentence)
+        if not topic:
+            return ""
+        overlap = [(len(topic & (set(_content_stems(c)) | _numbers(c))), c) for c in self._clauses]
         most = max((n for n, _ in overlap), default=0)
         if 2 * most < len(topic):
             return ""
-        return next((f for n, text in overlap if n == most for f in [_inverted(sentence, text)] if f), "")
+        return next((f for n, c in overlap if n == most for f in [_inverted(sentence, c)] if f), "")
 
     def check_sentence(self, sentence: str) -> str:
-        """A sentence must be backed by one sentence of the entries (question words count as support)."""
+        """A sentence must be backed by one sentence of the entries (question words count as support), and
+        must not state the opposite of what the pack says about the same thing."""
+        flipped = self._inversion(sentence)
+        if flipped:
+            return f"sentence {sentence.strip()[:60]!r} inverts the pack ({flipped!r} where it says the opposite)"
         words = [w for w in _content_stems(sentence) if w not in self._question_stems]
         nums = _numbers(sentence)
         if not words and not nums:
@@ -152,9 +171,6 @@ class GroundingGate:
                 best, best_recall = src, recall
         if best is None or best_recall < SUPPORT_RECALL:
             return f"sentence {sentence.strip()[:60]!r} is not supported by any sentence of the pack"
-        flipped = self._inversion(sentence)
-        if flipped:
-            return f"sentence {sentence.strip()[:60]!r} inverts the pack ({flipped!r} where it says the opposite)"
         mine = set(_content_stems(sentence)) | self._question_stems
         if _negated_about(sentence, best[1]) != _negated_about(best[0], mine):
             return f"sentence {sentence.strip()[:60]!r} contradicts the pack's polarity"

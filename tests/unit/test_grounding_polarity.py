@@ -9,6 +9,9 @@ HOURS = ("Opening hours. The museum is open Tuesday to Sunday from 9:30 to 17:30
          "Last entry is 30 minutes before closing.")
 PRICES = "Tickets. Entry to the galleries is free. The planetarium show costs 6 pounds."
 DOGS = "Dogs. Dogs are banned from the galleries. Assistance dogs are welcome everywhere."
+PETS = ("Assistance dogs and pets. Assistance dogs are welcome everywhere in the museum. Other pets are not "
+        "allowed inside, but dogs on a lead are welcome in the lighthouse garden.")
+PARKING = "Parking. There is no charge for the car park on Sundays."
 CAFE = "Cafe. The cafe is open daily from 10:00 to 16:00 and closes early on Fridays."
 
 
@@ -26,6 +29,9 @@ def run(pack: str, text: str, question: str = "") -> GroundingGate:
     (PRICES, "You have to pay for entry to the galleries.", "Is the museum free?"),
     (DOGS, "Dogs are allowed in the galleries.", "Can I bring my dog?"),
     (DOGS, "Dogs are not allowed in the galleries.", "Can I bring my assistance dog?"),
+    (PETS, "No, guide dogs are not allowed in the lighthouse garden.", "Are guide dogs allowed?"),  # seen
+    (PETS, "No, guide dogs are not allowed.", "Are guide dogs allowed?"),
+    (PARKING, "You have to pay for the car park on Sundays.", "Is parking free on Sunday?"),
 ])
 def test_an_inverted_fact_stops_the_answer(pack, inverted, question):
     gate = run(pack, inverted, question)
@@ -39,6 +45,9 @@ def test_an_inverted_fact_stops_the_answer(pack, inverted, question):
     (PRICES, "Entry to the galleries is free.", "Do I have to pay to get in?"),
     (DOGS, "Dogs are banned from the galleries.", "Can I bring my dog?"),
     (CAFE, "The cafe closes early on Fridays.", "Is the cafe open on Friday?"),
+    (PETS, "Yes, assistance dogs are welcome everywhere in the museum.", "Are guide dogs allowed?"),
+    (PETS, "Other pets are not allowed inside.", "Can I bring my cat?"),
+    (PARKING, "The car park is free on Sundays.", "Is parking free on Sunday?"),
 ])
 def test_the_same_facts_stated_faithfully_pass(pack, faithful, question):
     gate = run(pack, faithful, question)
