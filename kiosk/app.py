@@ -118,6 +118,16 @@ def with_ingest(config: Config, url: str) -> Config:
     return dataclasses.replace(config, ingest=dataclasses.replace(config.ingest, url=url))
 
 
+def composes(config: Config) -> bool:
+    """Whether this kiosk loads its local model to phrase answers."""
+    return config.llm.enabled and config.turn.compose
+
+
+def composing(config: Config) -> Config:
+    """``config`` with the local model phrasing answers (benchmarks and health checks that prove the model)."""
+    return dataclasses.replace(config, turn=dataclasses.replace(config.turn, compose=True))
+
+
 # -- the runtime --------------------------------------------------------------------------------------------
 class Kiosk:
     def __init__(self, config: Config, *, load_model: bool = True, clock=None, warm: bool = True) -> None:
@@ -126,7 +136,7 @@ class Kiosk:
 
         self.config = config
         self._warm = warm  # evaluate every cached prefix at start (a health check does not need to)
-        self._model_wanted = load_model and config.llm.enabled
+        self._model_wanted = load_model and composes(config)
         self.startup = Startup()
         self.clock = clock or SystemClock()
         self.db = connect(config.db_path)
@@ -292,6 +302,8 @@ class Kiosk:
         tier, reason = assess(self.readings, self.governor.t)
         if not self.config.llm.enabled:
             return Tier.MINIMAL, "the local model is disabled"
+        if not self.config.turn.compose:
+            return Tier.MINIMAL, "answers are the pack's own sentences ([turn] compose = false)"
         if tier.uses_model and not model_report(self.config).get("present", False):
             return Tier.MINIMAL, "no usable model"
         return tier, reason
@@ -360,7 +372,7 @@ class Kiosk:
         return f"{pack.title}: {len(pack.entries)} entries, version {pack.version}"
 
     def status(self) -> dict[str, Any]:
-        if self._model_wanted or not self.config.llm.enabled:
+        if self._model_wanted or not composes(self.config):
             tier, reason = self.tier, self.governor.last_reason
         else:
             tier, reason = self.projected_tier()

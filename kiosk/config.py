@@ -80,6 +80,9 @@ class TurnConfig:
                               "rest is lexical coverage (which alone decides whether to answer).", 0.7)
     sim_low: float = doc("Embedding cosine similarity that counts as no evidence at all.", 0.3)
     sim_high: float = doc("Embedding cosine similarity that counts as full evidence.", 0.7)
+    compose: bool = doc("Let the local model phrase answers from the retrieved entries; false = answer with "
+                        "the pack's own sentences and load no model (more often right on the eval packs: "
+                        "README, 'Choosing the model').", False)
     grounding_check: bool = doc("Reject LLM answers with numbers or names absent from the retrieved text.",
                                 True)
     generation_budget_s: float = doc("Watchdog: a generation running longer is stopped and the turn is "

@@ -23,6 +23,7 @@ def model_report(config: Config, engine: Any = None) -> dict[str, Any]:
     from kiosk.llm.manifest import resolve_model_path
 
     report: dict[str, Any] = {"configured": config.llm.model, "enabled": config.llm.enabled,
+                              "composes": config.llm.enabled and config.turn.compose,
                               "loaded": engine is not None}
     try:
         name, path = resolve_model_path(config.llm.model)

@@ -39,7 +39,7 @@ def real_kiosk(tmp_path_factory, model_path):
     from kiosk.config import load_config
 
     data = tmp_path_factory.mktemp("kiosk-data")
-    cfg = load_config(None, env={"KIOSK_DATA_DIR": str(data), "KIOSK_CONFIG": ""})
+    cfg = load_config(None, env={"KIOSK_DATA_DIR": str(data), "KIOSK_CONFIG": "", "KIOSK_TURN_COMPOSE": "1"})
     kiosk = Kiosk(cfg)
     assert kiosk.engine is not None, kiosk.startup.warnings
     yield kiosk

@@ -25,7 +25,7 @@ def open_store(config: Config) -> BundleStore:
 
 def check(config: Config) -> dict:
     """In this process: raises nothing, returns {"ok", "detail", ...}."""
-    from kiosk.app import Kiosk
+    from kiosk.app import Kiosk, composing
 
     store = open_store(config)
     out: dict = {"version": store.version_of(store.current())}
@@ -33,6 +33,8 @@ def check(config: Config) -> dict:
         manifest = store.verify_installed() if store.current() is not None else None
     except KioskError as exc:
         return {**out, "ok": False, "detail": f"{exc.code}: {exc.message}"}
+    if manifest is not None and manifest.model:  # a bundle's model is proven even where it does not phrase answers
+        config = composing(config)
     kiosk = Kiosk(config, warm=False)  # loading and a short generation prove the model; warming is start-up's job
     try:
         if kiosk.startup.warnings:

@@ -100,11 +100,12 @@ class Driver:
 
 
 def _sample_kiosk(config, **overrides):
-    """The configured kiosk on a scratch data directory: screenshots and benches never touch real data."""
-    from kiosk.app import Kiosk
+    """The configured kiosk on a scratch data directory: screenshots and benches never touch real data. The
+    local model phrases its answers, so they stream in token by token (the screen's busiest case)."""
+    from kiosk.app import Kiosk, composing
 
     scratch = Path(tempfile.mkdtemp(prefix="kiosk-offscreen-"))
-    cfg = dataclasses.replace(config, data_dir=str(scratch), **overrides)
+    cfg = dataclasses.replace(composing(config), data_dir=str(scratch), **overrides)
     return Kiosk(cfg), scratch
 
 

@@ -2,6 +2,7 @@
 the totals. Prints figures; never asserts (the CI test runs the same packs without the model).
 
     .venv/bin/python tests/benchmarks/eval_packs.py [--misses]      # extra kiosk settings: KIOSK_* env
+    KIOSK_TURN_COMPOSE=1 .venv/bin/python tests/benchmarks/eval_packs.py   # the local model phrasing answers
 """
 
 from __future__ import annotations

@@ -111,6 +111,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dump", help="write the signals to FILE")
     ap.add_argument("--from", dest="src", help="read signals from FILE instead of retrieving")
+    ap.add_argument("--at", type=float, action="append", default=[],
+                    help="also report the held-out figures at this fixed threshold (repeatable)")
     args = ap.parse_args()
     data = json.loads(Path(args.src).read_text()) if args.src else dump()
     if args.dump:
@@ -127,6 +129,14 @@ def main() -> int:
             tot[k + "_n"] += f[k + "_n"]
     print(f"held-out overall: in {tot['in'] / tot['in_n']:.1%} of {tot['in_n']}, "
           f"out {tot['out'] / tot['out_n']:.1%} of {tot['out_n']}")
+    for fixed in args.at:  # the trade-off an operator gets from [turn] answer_threshold
+        rows, probs = [], []
+        for held in venues:
+            w, b, _ = train([r for v in venues if v != held for r in data[v]])
+            rows += data[held]
+            probs += list(probabilities(data[held], w, b))
+        f = figures(rows, np.array(probs), fixed)
+        print(f"held-out at threshold {fixed:.2f}: in {f['in']:.1%}, out {f['out']:.1%}")
     every = [r for v in venues for r in data[v]]
     w, b, t = train(every)
     f = figures(every, probabilities(every, w, b), t)

@@ -25,9 +25,21 @@ def lines(out):
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
+def test_by_default_answers_are_the_packs_own_sentences_and_no_model_is_loaded():
+    """README, "Choosing the model": the pack's sentences were right more often than either model's phrasing."""
+    rc, out, err = kiosk("ask", "What time do you close?", "--json")
+    assert rc == 0, err
+    (obj,) = lines(out)
+    assert "17:30" in obj["answer"] and obj["source"] in ("knowledge", "heuristic") and obj["tokens_out"] == 0
+    rc, out, err = kiosk("status", "--json")
+    assert rc == 0, err
+    model = json.loads(out)["model"]
+    assert model["composes"] is False and model["loaded"] is False and model["present"] is True
+
+
 @pytest.mark.model
 def test_ask_json_with_the_real_model():
-    rc, out, err = kiosk("ask", "What time do you close?", "--json")
+    rc, out, err = kiosk("ask", "What time do you close?", "--json", env={"KIOSK_TURN_COMPOSE": "1"})
     assert rc == 0, err
     (obj,) = lines(out)
     assert set(obj) == FIELDS

@@ -33,6 +33,7 @@ def scenario(tmp_path):
     readings = tmp_path / "readings.json"
     readings.write_text(json.dumps(GOOD))
     cfg = load_config(None, env={"KIOSK_DATA_DIR": str(tmp_path / "data"), "KIOSK_CONFIG": "",
+                                 "KIOSK_TURN_COMPOSE": "1",
                                  "KIOSK_RESOURCES_EMULATE": str(readings), "KIOSK_RESOURCES_RECOVER_S": "60"})
     clock = ManualClock()
     kiosk = Kiosk(cfg, clock=clock)
@@ -80,7 +81,7 @@ def test_low_battery_reduces_and_answers_keep_coming(scenario):
 
 
 def test_a_stalled_generation_is_answered_heuristically(tmp_path):
-    cfg = load_config(None, env={"KIOSK_DATA_DIR": str(tmp_path / "d"), "KIOSK_CONFIG": "",
+    cfg = load_config(None, env={"KIOSK_DATA_DIR": str(tmp_path / "d"), "KIOSK_CONFIG": "", "KIOSK_TURN_COMPOSE": "1",
                                  "KIOSK_TURN_GENERATION_BUDGET_S": "0.02"})
     kiosk = Kiosk(cfg)
     try:
