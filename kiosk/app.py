@@ -28,7 +28,7 @@ from kiosk.knowledge.index import CONFIGURED, IMPORTED, KnowledgeIndex
 from kiosk.llm.slot import EngineSlot
 from kiosk.store.db import connect
 from kiosk.store.health import SketchRecorder, recent_latencies, record_health
-from kiosk.status import model_report, status_report
+from kiosk.status import model_report, status_report, voice_report
 from kiosk.store.outbox import Outbox
 from kiosk.store.turns import TurnStore
 
@@ -54,10 +54,30 @@ class Startup:
 
 
 # -- pieces a command may need on its own -------------------------------------------------------------------
-def make_tts(config: Config):
-    from kiosk.speech.tts import EspeakTTS
+def neural_voice(name: str) -> bool:
+    """Whether ``name`` is a Piper voice of models/manifest.toml (else eSpeak NG speaks)."""
+    from kiosk.llm.manifest import load_manifest
 
-    return EspeakTTS(config.tts.voice, config.tts.rate_wpm, config.tts.volume)
+    try:
+        return any(spec.name == name and spec.kind == "voice" for spec in load_manifest())
+    except KioskError:
+        return False
+
+
+def locate_voice(name: str) -> Path:
+    from kiosk.llm.manifest import find_spec, verify
+
+    return verify(find_spec(name), check_hash=False)
+
+
+def make_tts(config: Config, voice: str = ""):
+    """The kiosk's voice (``kiosk.speech.voices.Voice``): ``voice`` overrides [tts] voice."""
+    from kiosk.speech.voices import ESPEAK, Voice
+
+    name = voice or config.tts.voice
+    neural = name if neural_voice(name) else ""
+    espeak_voice = config.tts.espeak_voice if neural or name == ESPEAK else name  # an old eSpeak voice name
+    return Voice(neural, locate_voice, config.tts.rate_wpm, config.tts.volume, espeak_voice)
 
 
 def make_speaker(config: Config, output=None):
@@ -65,7 +85,9 @@ def make_speaker(config: Config, output=None):
     from kiosk.speech.speaker import Speaker
 
     try:
-        return Speaker(make_tts(config), output)
+        voice = make_tts(config)
+        voice.load()  # the neural voice is ready before the first answer (or eSpeak NG speaks, said once)
+        return Speaker(voice, output)
     except KioskError as exc:
         log.warning("answers will not be spoken: %s", exc.message)
         return None
@@ -239,6 +261,7 @@ class Kiosk:
                 lambda: Microphone(sc.device or None))
         if speak and self._speech.speaker is None:
             self._speech.speaker = make_speaker(self.config)
+            self._voice_follows_tier()
         return self._speech
 
     def voice(self, speak: bool = False):
@@ -276,6 +299,7 @@ class Kiosk:
         then all it has.)"""
         if not self.slot.apply(tier):
             self.governor.limit(Tier.MINIMAL, "no usable model", self.clock.monotonic())
+        self._voice_follows_tier()
         embedder = self.index.embedder
         if embedder is None:
             return
@@ -286,6 +310,17 @@ class Kiosk:
                 embedder.unload()
             elif not embedder.loaded and self._model_wanted and self.index.version():
                 self._warm_retrieval()  # back from minimal: ready before the next visitor asks
+
+    def _voice_follows_tier(self) -> None:
+        """Stepped down for want of resources (reduced or minimal below the kiosk's own best): the neural
+        voice is freed and eSpeak NG speaks until the tier is back."""
+        speaker = self._speech.speaker if getattr(self, "_speech", None) is not None else None
+        if speaker is None or not hasattr(speaker.tts, "plain"):
+            return
+        if self.governor.tier.rank > self.governor.floor.rank:
+            speaker.tts.plain()
+        else:
+            speaker.tts.full()
 
     def tick(self, db=None) -> TierChange | None:
         """One probe interval: read resources, change tier if needed (load or free the model)."""
@@ -377,6 +412,8 @@ class Kiosk:
         else:
             tier, reason = self.projected_tier()
         report = status_report(self.config, self.index, self.store, self.engine, self.startup, tier)
+        speaker = self._speech.speaker if self._speech is not None else None
+        report["voice"] = voice_report(self.config, speaker.tts if speaker is not None else None)
         report["resources"] = {"readings": self.readings.public(), "simulated": self.probe.simulated,
                                "reason": reason, "breaker": self.pipeline.breaker.state}
         return report

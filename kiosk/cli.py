@@ -403,9 +403,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file")
     sp.add_argument("--engine", choices=["auto", "vosk", "whisper"], default=None)
     sp.add_argument("--realtime", action="store_true", help="feed the audio at real-time pace")
-    sp = add("say", cmd_say, "speak TEXT (offline eSpeak NG), to the speaker or a WAV file")
+    sp = add("say", cmd_say, "speak TEXT (offline: the Piper voice, or eSpeak NG), to the speaker or a WAV file")
     sp.add_argument("text", nargs="*")
     sp.add_argument("--out", help="write a WAV file instead of playing")
+    sp.add_argument("--voice", help="a Piper voice from models/manifest.toml, 'espeak', or an eSpeak voice name "
+                                    "(default: [tts] voice)")
     sp = add("sync", cmd_sync, "deliver the outbox (meters, health events, escalations) now")
     sp.add_argument("--once", action="store_true", help="one pass, then exit (the default)")
     sp = add("listen", cmd_listen, "microphone -> transcript -> answer, one turn per utterance")

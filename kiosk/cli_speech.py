@@ -95,8 +95,11 @@ def cmd_say(args) -> int:
     text = " ".join(args.text).strip()
     if not text:
         return _fail(InputError("empty_text", "nothing to say"), args.json)
-    tts = make_tts(cfg)
-    samples = tts.synthesize(text)
+    tts = make_tts(cfg, args.voice or "")
+    try:
+        samples = tts.synthesize(text)
+    except KioskError as exc:
+        return _fail(exc, args.json)
     if args.out:
         write_wav(args.out, samples, tts.sample_rate)
     else:
@@ -108,6 +111,8 @@ def cmd_say(args) -> int:
             return _fail(NoOutputDevice("no_output_device", f"no audio output ({exc}); use --out FILE.wav"),
                          args.json)
     out = {"text": text, "out": args.out or "", "sample_rate": tts.sample_rate,
-           "duration_s": round(len(samples) / tts.sample_rate, 3), "voice": cfg.tts.voice}
+           "duration_s": round(len(samples) / tts.sample_rate, 3), "voice": tts.active}
+    if tts.unavailable:
+        out["warning"] = f"spoken with eSpeak NG: {tts.unavailable}"
     _emit(out) if args.json else print(f"{out['duration_s']} s of speech" + (f" -> {args.out}" if args.out else ""))
     return 0

@@ -154,7 +154,10 @@ class SyncConfig:
 
 @dataclass(frozen=True)
 class TTSConfig:
-    voice: str = doc("eSpeak NG voice name.", "en-us")
+    voice: str = doc("The voice answers are spoken with: a Piper voice named in models/manifest.toml (natural), "
+                     "or 'espeak' (robotic, tiny). eSpeak NG also speaks when resources run short or the Piper "
+                     "voice is missing.", "piper-en-us-joe-medium")
+    espeak_voice: str = doc("eSpeak NG voice name, for when eSpeak speaks.", "en-us")
     rate_wpm: int = doc("Speaking rate in words per minute.", 160)
     volume: int = doc("Volume, 0-200 (100 = normal).", 100)
 

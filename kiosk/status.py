@@ -36,6 +36,26 @@ def model_report(config: Config, engine: Any = None) -> dict[str, Any]:
     return report
 
 
+def voice_report(config: Config, voice: Any = None) -> dict[str, Any]:
+    """Which voice speaks answers: the configured one, or eSpeak NG when it is missing or resources are short."""
+    from kiosk.app import locate_voice, neural_voice
+
+    name = config.tts.voice
+    report: dict[str, Any] = {"configured": name, "neural": neural_voice(name)}
+    if report["neural"]:
+        try:
+            report["path"] = str(locate_voice(name))
+        except KioskError as exc:
+            report["error"] = exc.as_dict()
+    if voice is not None:
+        report["active"] = voice.active
+        if voice.unavailable:
+            report["error"] = {"code": "tts_voice_unavailable", "message": voice.unavailable}
+    else:
+        report["active"] = name if report["neural"] and "error" not in report else "espeak"
+    return report
+
+
 def status_report(config: Config, index, store, engine: Any, startup,
                   tier: Tier) -> dict[str, Any]:
     meta = index.meta()

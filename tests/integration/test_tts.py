@@ -2,23 +2,64 @@
 
 import json
 
+import pytest
+
 from kiosk.speech.audio import read_wav
 from kiosk.speech.recognizers import WhisperRecognizer
 from test_cli import kiosk
 
 
-def test_say_round_trip(tmp_path):
+@pytest.mark.parametrize("voice, expected", [(None, "piper-en-us-joe-medium"), ("espeak", "espeak")])
+def test_say_round_trip(tmp_path, voice, expected):
+    """The default voice is Piper's joe (natural); `--voice espeak` selects eSpeak NG. Both are understood."""
     whisper = WhisperRecognizer()
     cases = {"The museum closes at half past five.": ["museum", "five"],
              "Lockers are on the ground floor behind the front desk.": ["ground floor", "behind", "desk"]}
     for text, keys in cases.items():
         out = tmp_path / "say.wav"
-        rc, stdout, err = kiosk("say", text, "--out", str(out), "--json")
+        rc, stdout, err = kiosk("say", text, "--out", str(out), "--json", *(("--voice", voice) if voice else ()))
         assert rc == 0, err
         info = json.loads(stdout)
+        assert info["voice"] == expected and "warning" not in info
         assert info["sample_rate"] == 22050 and info["duration_s"] > 1
         heard = whisper.transcribe(read_wav(out, 60).samples).lower()
         assert all(k in heard for k in keys), heard
+
+
+def test_a_missing_neural_voice_falls_back_to_espeak_and_says_so(tmp_path):
+    from kiosk.errors import ModelError
+    from kiosk.speech.voices import Voice
+
+    def missing(name):
+        raise ModelError("model_missing", f"model {name} is not installed")
+
+    voice = Voice("piper-en-us-joe-medium", missing)
+    assert len(voice.synthesize("The cafe is open.")) > 22050 // 2
+    assert voice.active == "espeak" and "not installed" in voice.unavailable
+
+
+def test_the_neural_voice_is_freed_when_resources_run_short_and_comes_back():
+    from kiosk.app import locate_voice
+    from kiosk.speech.voices import Voice
+
+    voice = Voice("piper-en-us-joe-medium", locate_voice)
+    voice.load()
+    assert voice.active == "piper-en-us-joe-medium" and voice._neural is not None
+    voice.plain()  # the governor stepped down
+    assert voice.active == "espeak" and voice._neural is None
+    assert len(voice.synthesize("Lifts are by the entrance.")) > 0 and voice._neural is None
+    voice.full()
+    voice.synthesize("Lifts are by the entrance.")
+    assert voice.active == "piper-en-us-joe-medium" and voice._neural is not None
+
+
+def test_status_says_which_voice_speaks():
+    rc, out, err = kiosk("status", "--json")
+    assert rc == 0, err
+    v = json.loads(out)["voice"]
+    assert v["configured"] == v["active"] == "piper-en-us-joe-medium" and v["neural"] is True
+    rc, out, err = kiosk("status", "--json", env={"KIOSK_TTS_VOICE": "espeak"})
+    assert json.loads(out)["voice"]["active"] == "espeak"
 
 
 def test_say_without_an_output_device_is_a_clear_error(tmp_path):
