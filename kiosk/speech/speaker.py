@@ -46,6 +46,19 @@ class SentenceChunker:
         return [rest] if rest else []
 
 
+_CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
+FIRST_PIECE_WORDS = 4  # a first clause this long or longer is synthesised (and heard) on its own
+
+
+def clauses(sentence: str) -> list[str]:
+    """``sentence`` as one piece, or, when long, its first clause and the rest: the voice's first audio then
+    waits only for a few words. Split only where the sentence pauses anyway (after a comma, ;, :)."""
+    parts = _CLAUSE_END.split(sentence.strip(), maxsplit=1)
+    if len(parts) == 2 and len(parts[0].split()) >= FIRST_PIECE_WORDS and len(parts[1].split()) >= 3:
+        return parts
+    return [sentence]
+
+
 class SoundDeviceOutput:
     name = "sounddevice"
 
@@ -114,16 +127,21 @@ class Speaker:
             except KioskError:
                 output = SilentOutput()
         self.output = output
-        self.q: queue.Queue = queue.Queue()
+        self.q: queue.Queue = queue.Queue()        # sentences to synthesise: (epoch, sentence)
+        self._audio: queue.Queue = queue.Queue()   # synthesised pieces to play, a few ahead of the device
         self.speaking = threading.Event()   # the microphone is gated while this is set
         self._idle = threading.Event()
         self._idle.set()
-        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._epoch = 0      # bumped by stop(): older sentences and pieces are dropped
+        self._pending = 0    # sentences said and not yet spoken or dropped
         self.stats = SpeakerStats()
         self._subscribers: list[Callable[[SpeechEvent], None]] = []
         # (time, block RMS) of the last ECHO_WINDOW_S: at real-time output that is this many blocks at most
         self._recent: deque[tuple[float, float]] = deque(maxlen=int(ECHO_WINDOW_S / BLOCK_S) + 1)
+        self._synth = threading.Thread(target=self._synthesise, name="speaker-voice", daemon=True)
         self._worker = threading.Thread(target=self._run, name="speaker", daemon=True)
+        self._synth.start()
         self._worker.start()
 
     @property
@@ -142,11 +160,13 @@ class Speaker:
         return now
 
     def say(self, sentence: str) -> None:
-        self._stop.clear()
-        self._idle.clear()
+        with self._lock:
+            self._pending += 1
+            self._idle.clear()
+            epoch = self._epoch
         self.stats.last_sentence_ready = self._emit("sentence_ready", sentence)
         self.speaking.set()
-        self.q.put(sentence)
+        self.q.put((epoch, sentence))
 
     def echo_level(self) -> float:
         """The loudest recent output: the most of the kiosk's own voice a microphone can pick up."""
@@ -155,35 +175,58 @@ class Speaker:
 
     def stop(self) -> None:
         """Barge-in: silence now and drop what was queued."""
-        self._stop.set()
-        while not self.q.empty():
-            try:
-                self.q.get_nowait()
-            except queue.Empty:
-                break
+        with self._lock:
+            self._epoch += 1
+            self._pending = 0
+            for q in (self.q, self._audio):
+                while True:
+                    try:
+                        item = q.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:  # close() is waiting for the threads: keep its sentinel
+                        q.put(None)
+                        break
         self.stats.stopped_at = self._emit("stopped")
+        self._settle()
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Wait until everything queued has been spoken (or dropped)."""
         return self._idle.wait(timeout)
 
+    def _synthesise(self) -> None:
+        """Sentences to audio, piece by piece (a long sentence's first clause is ready, and playing, while the
+        rest is synthesised), ahead of the device."""
+        while True:
+            item = self.q.get()
+            if item is None:
+                self._audio.put(None)
+                return
+            epoch, sentence = item
+            pieces = clauses(sentence)
+            for i, piece in enumerate(pieces):
+                if epoch != self._epoch:
+                    break
+                try:
+                    samples = self.tts.synthesize(piece)
+                except KioskError:  # a sentence the voice cannot say is skipped, not the rest
+                    samples = np.zeros(0, np.float32)
+                self._audio.put((epoch, sentence, samples, i == 0, i == len(pieces) - 1))
+
     def _run(self) -> None:
         block = int(self.tts.sample_rate * BLOCK_S)
         while True:
-            sentence = self.q.get()
-            if sentence is None:
+            item = self._audio.get()
+            if item is None:
                 return
-            if self._stop.is_set():
-                self._idle_if_empty()
+            epoch, sentence, samples, first_piece, last_piece = item
+            if epoch != self._epoch:
                 continue
-            samples = self.tts.synthesize(sentence)
-            first = True
             for i in range(0, len(samples), block):
-                if self._stop.is_set():
+                if epoch != self._epoch:
                     break
-                if first:
+                if first_piece and i == 0:
                     self.stats.last_first_sample = self._emit("first_sample", sentence)
-                    first = False
                 chunk = samples[i:i + block]
                 self.output.write(chunk)
                 self.stats.samples_out += len(chunk)
@@ -193,18 +236,24 @@ class Speaker:
                     self._recent.popleft()
                 self._recent.append((now, rms(chunk)))
             else:
-                self.stats.sentences_spoken += 1
-                self._emit("spoken", sentence)
-            self._idle_if_empty()
+                if last_piece:
+                    self.stats.sentences_spoken += 1
+                    self._emit("spoken", sentence)
+                    with self._lock:
+                        if epoch == self._epoch:
+                            self._pending -= 1
+                    self._settle()
 
-    def _idle_if_empty(self) -> None:
-        if self.q.empty():
-            self.speaking.clear()
-            self._idle.set()
+    def _settle(self) -> None:
+        with self._lock:
+            if self._pending <= 0:
+                self.speaking.clear()
+                self._idle.set()
 
     def close(self) -> None:
         self.stop()
         self.q.put(None)
+        self._synth.join(timeout=5)
         self._worker.join(timeout=5)
         self.output.close()
 
