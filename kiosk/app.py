@@ -54,24 +54,9 @@ class Startup:
 
 
 # -- pieces a command may need on its own -------------------------------------------------------------------
-def neural_voice(name: str) -> bool:
-    """Whether ``name`` is a Piper voice of models/manifest.toml (else eSpeak NG speaks)."""
-    from kiosk.llm.manifest import load_manifest
-
-    try:
-        return any(spec.name == name and spec.kind == "voice" for spec in load_manifest())
-    except KioskError:
-        return False
-
-
-def locate_voice(name: str) -> Path:
-    from kiosk.llm.manifest import find_spec, verify
-
-    return verify(find_spec(name), check_hash=False)
-
-
 def make_tts(config: Config, voice: str = ""):
     """The kiosk's voice (``kiosk.speech.voices.Voice``): ``voice`` overrides [tts] voice."""
+    from kiosk.llm.manifest import locate_voice, neural_voice
     from kiosk.speech.voices import ESPEAK, Voice
 
     name = voice or config.tts.voice
@@ -90,6 +75,20 @@ def make_speaker(config: Config, output=None):
         return Speaker(voice, output)
     except KioskError as exc:
         log.warning("answers will not be spoken: %s", exc.message)
+        return None
+
+
+def make_speech_detector(config: Config):
+    """The Silero VAD model for end-pointing, or None (``[speech] vad = "energy"``, or it will not load:
+    said once, and the level-based detector listens)."""
+    if config.speech.vad != "silero":
+        return None
+    from kiosk.speech.silero import SileroModel
+
+    try:
+        return SileroModel()
+    except KioskError as exc:
+        log.warning("end-pointing by level only: %s", exc.message)
         return None
 
 
@@ -258,7 +257,7 @@ class Kiosk:
                 lambda: build_recognizers(self.config, pack_bias(self.index.entries(), self.venue), engine),
                 VadConfig(end_silence_s=sc.end_silence_s, max_utterance_s=sc.max_utterance_s,
                           no_speech_timeout_s=sc.no_speech_timeout_s),
-                lambda: Microphone(sc.device or None))
+                lambda: Microphone(sc.device or None), speech_detector=lambda: make_speech_detector(self.config))
         if speak and self._speech.speaker is None:
             self._speech.speaker = make_speaker(self.config)
             self._voice_follows_tier()

@@ -105,6 +105,9 @@ class SpeechConfig:
                                  1.0)
     max_audio_s: float = doc("Longest audio file accepted as one question, in seconds.", 60.0)
     device: str = doc("Input device name or index for sounddevice; empty = the system default.", "")
+    vad: str = doc("What tells speech from silence and noise when listening: 'silero' (Silero VAD, a neural "
+                   "detector that ships with faster-whisper) or 'energy' (a level above the noise floor; also "
+                   "the fallback when Silero cannot load).", "silero")
     end_silence_s: float = doc("Silence that ends an utterance.", 0.6)
     max_utterance_s: float = doc("Longest utterance before it is cut off.", 15.0)
     no_speech_timeout_s: float = doc("Give up listening when nobody speaks for this long.", 8.0)

@@ -38,7 +38,7 @@ def model_report(config: Config, engine: Any = None) -> dict[str, Any]:
 
 def voice_report(config: Config, voice: Any = None) -> dict[str, Any]:
     """Which voice speaks answers: the configured one, or eSpeak NG when it is missing or resources are short."""
-    from kiosk.app import locate_voice, neural_voice
+    from kiosk.llm.manifest import locate_voice, neural_voice
 
     name = config.tts.voice
     report: dict[str, Any] = {"configured": name, "neural": neural_voice(name)}

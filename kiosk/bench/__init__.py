@@ -68,6 +68,9 @@ def _run_bench(config: Config, rounds: int, max_tokens: int, speech: bool) -> di
             report["tts"] = bench_tts(config, [e.body.split(". ")[0] + "." for e in kiosk.index.entries()][:12])
             report["speech"] = bench_speech(config, bench_questions(kiosk.index)[:12],
                                             pack_bias(kiosk.index.entries(), kiosk.venue))
+            from kiosk.bench.noise import bench_noise
+
+            report["speech"]["endpointing_in_noise"] = bench_noise(config, bench_questions(kiosk.index)[:8])
         return report
     finally:
         kiosk.close()

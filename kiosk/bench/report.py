@@ -41,16 +41,24 @@ def format_report(r: dict[str, Any]) -> str:
                      f"delivery {sy['sync_meters_per_s']} meters/s to a local receiver")
     tt = r.get("tts")
     if tt:
-        lines.append(f"speech output: sentence available -> first audio sample p50 {tt['first_audio_ms_p50']} ms "
-                     f"p95 {tt['first_audio_ms_p95']} ms (target <= 150 ms)")
+        lines.append(f"speech output ({tt.get('voice', '')}): sentence available -> first audio sample p50 "
+                     f"{tt['first_audio_ms_p50']} ms p95 {tt['first_audio_ms_p95']} ms (target <= 150 ms)"
+                     + (f"; eSpeak NG {tt['espeak']['first_audio_ms_p50']} ms (ratio {tt['ratio_first_audio_p50']})"
+                        if "ratio_first_audio_p50" in tt else ""))
     sp = r.get("speech")
     if sp and "skipped" not in sp:
         lines.append(f"speech: {sp['utterances']} espeak utterances, mean {sp['mean_duration_s']} s; "
                      f"whisper final pass p50 {sp['whisper_final_pass_ms_p50']} ms; in `listen` (final pass "
                      f"started at the first {sp['listen_end_silence_s']} s of silence) end-of-speech -> final "
                      f"p50 {sp['listen_end_to_final_ms_p50']} ms (target <= 300 ms)")
+        noise = sp.get("endpointing_in_noise", {})
+        for name, by_snr in noise.get("by_noise", {}).items():
+            for snr, by_detector in by_snr.items():
+                lines.append(f"  end-pointing in {name} at {snr}: " + "; ".join(
+                    f"{d} ok {c['ok']}/{noise['questions']} (false starts {c['false_start']}, missed "
+                    f"{c['missed']}, cut off {c['cut_off']}, ran on {c['ran_on']})" for d, c in by_detector.items()))
         for k, v in sp.items():
-            if isinstance(v, dict):
+            if isinstance(v, dict) and "rtf_p50" in v:
                 lines.append(f"  {k:16} RTF p50 {v['rtf_p50']:.3f}  end-of-speech->final p50 "
                              f"{v['speech_end_to_final_ms_p50']:.0f} ms p95 {v['speech_end_to_final_ms_p95']:.0f} ms"
                              f"  load {v['load_s']} s  RSS +{v['rss_mb']} MB"

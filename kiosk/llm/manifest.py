@@ -82,3 +82,16 @@ def resolve_model_path(model: str, models_dir: Path = MODELS_DIR) -> tuple[str, 
     spec = find_spec(model)
     # Size check only at start-up (hashing 100 MB costs ~0.3 s); `kiosk models verify` does the full check.
     return spec.name, verify(spec, models_dir, check_hash=False)
+
+
+def neural_voice(name: str) -> bool:
+    """Whether ``name`` is a Piper voice of the manifest (else eSpeak NG speaks)."""
+    try:
+        return any(spec.name == name and spec.kind == "voice" for spec in load_manifest())
+    except ModelError:
+        return False
+
+
+def locate_voice(name: str) -> Path:
+    """The voice's file, present and of the right size (raises ``ModelError``)."""
+    return verify(find_spec(name), check_hash=False)

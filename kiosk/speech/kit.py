@@ -21,9 +21,12 @@ class AudioSource(Protocol):
 
 class SpeechKit:
     def __init__(self, recognizers: Callable[[], tuple], endpoint: VadConfig,
-                 microphone: Callable[[], AudioSource], speaker=None) -> None:
+                 microphone: Callable[[], AudioSource], speaker=None,
+                 speech_detector: Callable[[], object | None] | None = None) -> None:
         self._build_recognizers = recognizers
         self._recognizers: tuple | None = None
+        self._build_detector = speech_detector
+        self._detector_model: object | None = None
         self.endpoint = endpoint
         self.microphone = microphone
         self.speaker = speaker
@@ -33,6 +36,14 @@ class SpeechKit:
         if self._recognizers is None:
             self._recognizers = self._build_recognizers()
         return self._recognizers
+
+    def detector(self):
+        """A fresh speech detector for one utterance (Silero VAD), or None: the end-pointer goes by level."""
+        if self._build_detector is None:
+            return None
+        if self._detector_model is None:
+            self._detector_model = self._build_detector() or False
+        return self._detector_model.stream() if self._detector_model else None
 
     def close(self) -> None:
         if self.speaker is not None:

@@ -39,10 +39,11 @@ class Transcript:
 
 def transcribe_blocks(blocks: Iterable[np.ndarray], rec: Recognizer, final_pass: Recognizer | None = None,
                       on_partial: Callable[[str], None] | None = None, endpoint: VadConfig | None = None,
-                      should_stop: Callable[[], bool] = lambda: False) -> Transcript:
+                      should_stop: Callable[[], bool] = lambda: False, detector=None) -> Transcript:
     """Recognise until the blocks end or, with ``endpoint``, until the visitor stops talking.
 
-    ``elapsed_s`` counts only recognition work (not waiting for real-time audio), so ``rtf`` is the
+    ``detector`` (a ``SileroStream``) gives the end-pointer a speech probability per block; without one it
+    goes by level. ``elapsed_s`` counts only recognition work (not waiting for real-time audio), so ``rtf`` is the
     engine's cost per second of audio.
     """
     stream = rec.stream()
@@ -59,7 +60,8 @@ def transcribe_blocks(blocks: Iterable[np.ndarray], rec: Recognizer, final_pass:
     n = 0
     for block in blocks:
         if ep is not None:
-            state = ep.process(len(block) / RATE, rms(block))
+            state = ep.process(len(block) / RATE, rms(block),
+                               detector.probability(block) if detector is not None else None)
             if should_stop():
                 ep.stop()
             if ep.state == Endpointer.WAITING:

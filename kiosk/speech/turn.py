@@ -55,7 +55,7 @@ class VoiceTurn:
         if progress.level is not None:
             blocks = _metered(blocks, progress.level)
         return transcribe_blocks(blocks, rec, final, on_partial=progress.partial, endpoint=self.kit.endpoint,
-                                 should_stop=should_stop)
+                                 should_stop=should_stop, detector=self.kit.detector())
 
     def answer(self, question: str, listener: TurnListener | None = None) -> Answer:
         """Answer (typed or heard), spoken when the kiosk has a speaker."""

@@ -1,7 +1,9 @@
 """End-pointing: when did the visitor start and stop talking? Pure logic; time is passed in.
 
-Feed ``process(frame_seconds, level)`` per audio frame (``level`` = RMS in 0..1). Speech is a level well
-above an adaptive noise floor; an utterance starts after ``start_s`` of speech and ends after
+Feed ``process(frame_seconds, level, speech_prob)`` per audio frame (``level`` = RMS in 0..1). With a
+speech probability (Silero VAD, ``kiosk.speech.silero``) speech is a probability over ``speech_prob`` to
+start and over ``silence_prob`` to go on (hysteresis); without one (the energy fallback) it is a level well
+above an adaptive noise floor. An utterance starts after ``start_s`` of speech and ends after
 ``end_silence_s`` of silence, at ``max_utterance_s``, on ``stop()`` (tap to stop), or gives up after
 ``no_speech_timeout_s`` without speech.
 """
@@ -20,6 +22,12 @@ class VadConfig:
     ratio: float = 3.0           # speech = level above ratio x noise floor
     min_level: float = 0.004     # ...and above this absolute level (digital silence is not speech)
     calibrate_s: float = 0.25    # the first frames measure the room, they are never speech
+    speech_prob: float = 0.5     # with a speech detector: this probability starts speech...
+    silence_prob: float = 0.35   # ...and below this one it has stopped
+    # ...and the voice must stand out from the room: babble is speech too, but the visitor at the kiosk is
+    # louder than the crowd behind them (start: this far over the noise floor; go on: the second).
+    prob_ratio: float = 1.6
+    prob_ratio_on: float = 1.5
 
 
 class Endpointer:
@@ -41,14 +49,25 @@ class Endpointer:
         floor = self.noise if self.noise > 0 else level
         return level >= self.c.min_level and level >= floor * self.c.ratio
 
-    def process(self, seconds: float, level: float) -> str:
+    def process(self, seconds: float, level: float, speech_prob: float | None = None) -> str:
         """Advance by one frame; returns the state after it."""
         if self.state == self.DONE:
             return self.state
         calibrating = self.elapsed < self.c.calibrate_s
-        speech = not calibrating and self.is_speech(level)
+        if speech_prob is None:
+            speech = not calibrating and self.is_speech(level)
+        else:
+            waiting = self.state == self.WAITING
+            floor = self.noise if self.noise > 0 else level
+            speech = (not calibrating
+                      and speech_prob >= (self.c.speech_prob if waiting else self.c.silence_prob)
+                      and level >= self.c.min_level
+                      and level >= floor * (self.c.prob_ratio if waiting else self.c.prob_ratio_on))
         if calibrating:
-            self.noise = level if self.noise == 0 else min(self.noise, level) if level > 0 else self.noise
+            if speech_prob is None:  # the quietest frame: a level detector must not take the room for speech
+                self.noise = level if self.noise == 0 else min(self.noise, level) if level > 0 else self.noise
+            else:  # the room's typical level: a crowd's voices rise and fall around it
+                self.noise = level if self.noise == 0 else 0.7 * self.noise + 0.3 * level
             self.noise = max(self.noise, 1e-5)
         elif not speech:  # track the noise floor only on non-speech frames, slowly
             self.noise = level if self.noise == 0 else 0.95 * self.noise + 0.05 * level

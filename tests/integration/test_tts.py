@@ -39,7 +39,7 @@ def test_a_missing_neural_voice_falls_back_to_espeak_and_says_so(tmp_path):
 
 
 def test_the_neural_voice_is_freed_when_resources_run_short_and_comes_back():
-    from kiosk.app import locate_voice
+    from kiosk.llm.manifest import locate_voice
     from kiosk.speech.voices import Voice
 
     voice = Voice("piper-en-us-joe-medium", locate_voice)
