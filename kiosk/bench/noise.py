@@ -160,4 +160,26 @@ def bench_noise(config, questions: Sequence[str]) -> dict:
         return _resample(tts.synthesize(text), tts.sample_rate)
 
     report = noise_figures(clean, espeak_voice, {"energy": lambda: None, "silero": detector.stream})
-    return {"questions": len(clean), "voice": voice.active, "by_noise": report}
+    rng = np.random.default_rng(11)
+    minutes = 10.0
+    rooms = {"babble": babble(60 * minutes, rng, espeak_voice), "music": music(60 * minutes, rng),
+             "street": street(60 * minutes, rng)}
+    idle = {name: {"energy": false_starts_in_noise(room / np.abs(room).max() * 0.3),
+                   "silero": false_starts_in_noise(room / np.abs(room).max() * 0.3, detector.stream())}
+            for name, room in rooms.items()}
+    return {"questions": len(clean), "voice": voice.active, "by_noise": report,
+            "false_starts_per_10_min_of_noise": idle}
+
+
+def false_starts_in_noise(noise: np.ndarray, detector=None, config: VadConfig = VadConfig()) -> int:
+    """Utterances the end-pointer starts in ``noise`` with nobody at the kiosk: it listens again after each
+    one ends (or times out), as a kiosk left listening would."""
+    starts, block = 0, int(BLOCK_S * RATE)
+    ep = Endpointer(config)
+    for i in range(0, len(noise), block):
+        b = noise[i:i + block]
+        ep.process(len(b) / RATE, rms(b), detector.probability(b) if detector is not None else None)
+        if ep.state == Endpointer.DONE:
+            starts += int(ep.heard_speech)
+            ep = Endpointer(config)  # the detector's state carries on: it is the same room
+    return starts + int(ep.heard_speech)

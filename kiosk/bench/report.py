@@ -57,6 +57,10 @@ def format_report(r: dict[str, Any]) -> str:
                 lines.append(f"  end-pointing in {name} at {snr}: " + "; ".join(
                     f"{d} ok {c['ok']}/{noise['questions']} (false starts {c['false_start']}, missed "
                     f"{c['missed']}, cut off {c['cut_off']}, ran on {c['ran_on']})" for d, c in by_detector.items()))
+        idle = noise.get("false_starts_per_10_min_of_noise", {})
+        if idle:
+            lines.append("  false starts in 10 min of noise with nobody at the kiosk: " + "; ".join(
+                f"{name} " + ", ".join(f"{d} {n}" for d, n in by.items()) for name, by in idle.items()))
         for k, v in sp.items():
             if isinstance(v, dict) and "rtf_p50" in v:
                 lines.append(f"  {k:16} RTF p50 {v['rtf_p50']:.3f}  end-of-speech->final p50 "
