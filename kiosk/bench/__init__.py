@@ -35,9 +35,23 @@ def _bench_ui(config: Config, rounds: int) -> dict[str, Any]:
 def run_bench(config: Config, rounds: int = 2, max_tokens: int = 48, speech: bool = True,
               ui: bool = True) -> dict[str, Any]:
     report = _run_bench(config, rounds, max_tokens, speech)
+    if speech:  # the kiosk as configured (the bench's own kiosk phrases answers with the model)
+        report["voice_turn"] = _bench_voice_turn(config)
     if ui:  # after the bench's own kiosk is closed: one model in memory at a time
         report["ui"] = _bench_ui(config, rounds)
     return report
+
+
+def _bench_voice_turn(config: Config) -> dict[str, Any]:
+    from kiosk.app import Kiosk
+    from kiosk.bench.questions import bench_questions
+    from kiosk.bench.voice_turn import bench_voice_turn
+
+    kiosk = Kiosk(config)
+    try:
+        return bench_voice_turn(kiosk, bench_questions(kiosk.index)[:8])
+    finally:
+        kiosk.close()
 
 
 def _run_bench(config: Config, rounds: int, max_tokens: int, speech: bool) -> dict[str, Any]:
@@ -71,6 +85,7 @@ def _run_bench(config: Config, rounds: int, max_tokens: int, speech: bool) -> di
             from kiosk.bench.noise import bench_noise
 
             report["speech"]["endpointing_in_noise"] = bench_noise(config, bench_questions(kiosk.index)[:8])
+
         return report
     finally:
         kiosk.close()

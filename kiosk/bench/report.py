@@ -69,6 +69,13 @@ def format_report(r: dict[str, Any]) -> str:
                              + (f"  WER {v['wer_espeak']:.1%}" if "wer_espeak" in v else ""))
     elif sp:
         lines.append(f"speech skipped: {sp['skipped']}")
+    vt = r.get("voice_turn")
+    if vt and "skipped" not in vt:
+        lines.append(f"voice turn ({vt['voice']}): end of speech -> first answer audio p50 {vt['total_ms_p50']} ms "
+                     f"p95 {vt['total_ms_p95']} ms (target p50 <= 700 ms): waiting for {vt['end_silence_s']} s "
+                     f"of silence + final transcript {vt['endpoint_and_final_ms_p50']} ms, answer "
+                     f"{vt['answer_ms_p50']} ms, first sentence's first sample {vt['first_audio_ms_p50']} ms "
+                     f"(no device buffer)")
     ui = r.get("ui")
     if ui and "skipped" not in ui:
         lines.append(f"touchscreen frame time while an answer streams: p50 {ui['streaming_frame_ms_p50']} ms "

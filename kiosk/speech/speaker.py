@@ -47,16 +47,25 @@ class SentenceChunker:
 
 
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
-FIRST_PIECE_WORDS = 4  # a first clause this long or longer is synthesised (and heard) on its own
+# Words a phrase starts with: a sentence can be split before one with no audible seam.
+_PHRASE_START = frozenset("""and but or so because which where when while with without from at on in for
+behind beside next near until after before through""".split())  # not "to": "Tuesday | to Sunday" jars
+FIRST_PIECE_WORDS = 4  # the first piece has at least this many words, the rest at least three
 
 
 def clauses(sentence: str) -> list[str]:
-    """``sentence`` as one piece, or, when long, its first clause and the rest: the voice's first audio then
-    waits only for a few words. Split only where the sentence pauses anyway (after a comma, ;, :)."""
-    parts = _CLAUSE_END.split(sentence.strip(), maxsplit=1)
+    """``sentence`` as one piece, or, when long, a first phrase and the rest: the voice's first audio then
+    waits only for a few words. Split where the sentence pauses anyway (after a comma, ;, :), else before a
+    word that starts a phrase ("... on the ground floor | behind the front desk")."""
+    text = sentence.strip()
+    parts = _CLAUSE_END.split(text, maxsplit=1)
     if len(parts) == 2 and len(parts[0].split()) >= FIRST_PIECE_WORDS and len(parts[1].split()) >= 3:
         return parts
-    return [sentence]
+    words = text.split()
+    for i in range(FIRST_PIECE_WORDS, len(words) - 2):
+        if words[i].lower() in _PHRASE_START:
+            return [" ".join(words[:i]), " ".join(words[i:])]
+    return [text]
 
 
 class SoundDeviceOutput:

@@ -28,6 +28,12 @@ def test_bench_reports_ours_and_bare_with_ratios():
     sp = r["speech"]
     assert sp["whisper"]["rtf_p50"] > 0 and sp["whisper"]["rss_mb"] > 0 and "wer_espeak" in sp["whisper"]
     assert sp["vosk (ko model)"]["speech_end_to_final_ms_p50"] > 0 and "listen_end_to_final_ms_p50" in sp
+    noise = sp["endpointing_in_noise"]
+    assert set(noise["by_noise"]) == {"babble", "music", "street"} and noise["questions"] > 0
+    assert set(noise["false_starts_per_10_min_of_noise"]["babble"]) == {"energy", "silero"}
+    vt = r["voice_turn"]
+    assert vt["questions"] > 0 and vt["total_ms_p50"] > 0 and vt["voice"] == "piper-en-us-joe-medium"
+    assert r["tts"]["voice"] == "piper-en-us-joe-medium" and r["tts"]["espeak"]["first_audio_ms_p50"] > 0
     ui = r["ui"]  # the touchscreen, rendered offscreen while answers stream
     assert "skipped" not in ui, ui
     assert ui["streaming_frame_ms_p50"] > 0 and ui["idle_frame_ms_p50"] > 0 and ui["ratio_p95"] > 0
