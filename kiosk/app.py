@@ -92,6 +92,19 @@ def make_speech_detector(config: Config):
         return None
 
 
+def make_wake_word(config: Config):
+    """The wake-word detector when hands-free listening is on, else None (also when it cannot load: said)."""
+    if not config.speech.wake_word:
+        return None
+    from kiosk.speech.wakeword import WakeWord
+
+    try:
+        return WakeWord(config.speech.wake_word)
+    except KioskError as exc:
+        log.warning("hands-free listening is off: %s", exc.message)
+        return None
+
+
 def make_sync_worker(config: Config, db=None, on_answer: Callable[[dict], None] | None = None, transport=None):
     """The outbox's delivery worker; with no ``db``, on a connection of its own (one per thread)."""
     from kiosk.sync.worker import SyncWorker, settings_from_config
@@ -257,7 +270,8 @@ class Kiosk:
                 lambda: build_recognizers(self.config, pack_bias(self.index.entries(), self.venue), engine),
                 VadConfig(end_silence_s=sc.end_silence_s, max_utterance_s=sc.max_utterance_s,
                           no_speech_timeout_s=sc.no_speech_timeout_s),
-                lambda: Microphone(sc.device or None), speech_detector=lambda: make_speech_detector(self.config))
+                lambda: Microphone(sc.device or None), speech_detector=lambda: make_speech_detector(self.config),
+                wake_word=make_wake_word(self.config))
         if speak and self._speech.speaker is None:
             self._speech.speaker = make_speaker(self.config)
             self._voice_follows_tier()
@@ -413,6 +427,7 @@ class Kiosk:
         report = status_report(self.config, self.index, self.store, self.engine, self.startup, tier)
         speaker = self._speech.speaker if self._speech is not None else None
         report["voice"] = voice_report(self.config, speaker.tts if speaker is not None else None)
+        report["wake_word"] = self.config.speech.wake_word or None  # hands-free listening, when on
         report["resources"] = {"readings": self.readings.public(), "simulated": self.probe.simulated,
                                "reason": reason, "breaker": self.pipeline.breaker.state}
         return report

@@ -108,6 +108,8 @@ class SpeechConfig:
     vad: str = doc("What tells speech from silence and noise when listening: 'silero' (Silero VAD, a neural "
                    "detector that ships with faster-whisper) or 'energy' (a level above the noise floor; also "
                    "the fallback when Silero cannot load).", "silero")
+    wake_word: str = doc("Hands-free: listen for this wake word before each question ('okay_nabu', "
+                         "'hey_jarvis' or 'hey_mycroft'); empty = off, the visitor taps to talk.", "")
     end_silence_s: float = doc("Silence that ends an utterance.", 0.6)
     max_utterance_s: float = doc("Longest utterance before it is cut off.", 15.0)
     no_speech_timeout_s: float = doc("Give up listening when nobody speaks for this long.", 8.0)

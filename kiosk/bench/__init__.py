@@ -85,6 +85,10 @@ def _run_bench(config: Config, rounds: int, max_tokens: int, speech: bool) -> di
             from kiosk.bench.noise import bench_noise
 
             report["speech"]["endpointing_in_noise"] = bench_noise(config, bench_questions(kiosk.index)[:8])
+            from kiosk.bench.wake import bench_wake_word
+
+            report["speech"]["wake_word"] = bench_wake_word(config, bench_questions(kiosk.index),
+                                                            config.speech.wake_word or "okay_nabu", minutes=15.0)
 
         return report
     finally:

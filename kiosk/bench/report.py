@@ -57,6 +57,11 @@ def format_report(r: dict[str, Any]) -> str:
                 lines.append(f"  end-pointing in {name} at {snr}: " + "; ".join(
                     f"{d} ok {c['ok']}/{noise['questions']} (false starts {c['false_start']}, missed "
                     f"{c['missed']}, cut off {c['cut_off']}, ran on {c['ran_on']})" for d, c in by_detector.items()))
+        ww = sp.get("wake_word", {})
+        if ww and "skipped" not in ww:
+            lines.append(f"  wake word {ww['wake_word']}: missed {ww['missed']} of {ww['said']} said; false accepts per "
+                         f"hour ({ww['minutes_per_room']:g} min each): " + ", ".join(
+                             f"{k} {v}" for k, v in ww["false_accepts_per_hour"].items()))
         idle = noise.get("false_starts_per_10_min_of_noise", {})
         if idle:
             lines.append("  false starts in 10 min of noise with nobody at the kiosk: " + "; ".join(

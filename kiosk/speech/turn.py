@@ -16,6 +16,7 @@ from kiosk.speech.gate import gated
 from kiosk.speech.kit import AudioSource, SpeechKit
 from kiosk.speech.listen import Transcript, transcribe_blocks
 from kiosk.speech.speaker import SpeakingListener
+from kiosk.speech.wakeword import after_wake_word
 
 
 def _nothing(*_args) -> None:
@@ -52,6 +53,8 @@ class VoiceTurn:
             raise MicUnavailable("mic_unavailable", "the microphone delivers no audio")
         progress.opened()
         blocks = gated(source.blocks(), self.kit.speaker)
+        if self.kit.wake_word is not None:
+            blocks = after_wake_word(blocks, self.kit.wake_word)
         if progress.level is not None:
             blocks = _metered(blocks, progress.level)
         return transcribe_blocks(blocks, rec, final, on_partial=progress.partial, endpoint=self.kit.endpoint,

@@ -31,6 +31,8 @@ def test_bench_reports_ours_and_bare_with_ratios():
     noise = sp["endpointing_in_noise"]
     assert set(noise["by_noise"]) == {"babble", "music", "street"} and noise["questions"] > 0
     assert set(noise["false_starts_per_10_min_of_noise"]["babble"]) == {"energy", "silero"}
+    ww = sp["wake_word"]
+    assert ww["said"] == 9 and set(ww["false_accepts_per_hour"]) == {"speech", "babble", "music", "street"}
     vt = r["voice_turn"]
     assert vt["questions"] > 0 and vt["total_ms_p50"] > 0 and vt["voice"] == "piper-en-us-joe-medium"
     assert r["tts"]["voice"] == "piper-en-us-joe-medium" and r["tts"]["espeak"]["first_audio_ms_p50"] > 0
