@@ -186,9 +186,9 @@ class Kiosk:
                                      max_tokens=config.llm.max_tokens, venue=self.venue,
                                      listeners=[self.store.on_turn_event, SketchRecorder(self.db)])
         self.session_id = uuid.uuid4().hex
+        self._speech = None
         self._probe(apply=False)  # the first reading decides whether the model is loaded at all
         self._apply(self.governor.tier)  # a kiosk that will take turns has its embeddings ready too
-        self._speech = None
         self._monitor: threading.Thread | None = None
         self.sync = None
         self._stop = threading.Event()
@@ -327,7 +327,7 @@ class Kiosk:
     def _voice_follows_tier(self) -> None:
         """Stepped down for want of resources (reduced or minimal below the kiosk's own best): the neural
         voice is freed and eSpeak NG speaks until the tier is back."""
-        speaker = self._speech.speaker if getattr(self, "_speech", None) is not None else None
+        speaker = self._speech.speaker if self._speech is not None else None
         if speaker is None or not hasattr(speaker.tts, "plain"):
             return
         if self.governor.tier.rank > self.governor.floor.rank:

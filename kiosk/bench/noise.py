@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from kiosk.speech.audio import RATE, rms
+from kiosk.speech.audio import RATE, resample, rms
 from kiosk.speech.vad import Endpointer, VadConfig
 
 BLOCK_S = 0.1
@@ -25,11 +25,15 @@ LEAD_S, TAIL_S = 1.5, 2.0
 SLACK_S = 0.3  # how far from the question's true edges a detected edge may be
 
 
-def _resample(x: np.ndarray, src: int, dst: int = RATE) -> np.ndarray:
-    if src == dst:
-        return x.astype(np.float32)
-    n = int(len(x) * dst / src)
-    return np.interp(np.linspace(0, len(x) - 1, n), np.arange(len(x)), x).astype(np.float32)
+def espeak_speaker(voice: str = "en-us") -> Callable[[str, int], np.ndarray]:
+    """``speak(text, wpm)``: eSpeak NG at 16 kHz, for the voices of a crowd."""
+    from kiosk.speech.tts import EspeakTTS
+
+    def speak(text: str, wpm: int) -> np.ndarray:
+        tts = EspeakTTS(voice, wpm, 100)
+        return resample(tts.synthesize(text), tts.sample_rate)
+
+    return speak
 
 
 BABBLE_LINES = ("Did you see the new exhibition on the second floor yesterday afternoon?",
@@ -40,12 +44,12 @@ BABBLE_LINES = ("Did you see the new exhibition on the second floor yesterday af
                 "Can you hold my bag for a moment while I look for my phone?")
 
 
-def babble(seconds: float, rng: np.random.Generator, espeak_voice: Callable[[str, int, int], np.ndarray]) -> np.ndarray:
-    """Six voices (different pitches and speeds) talking at once, each looped with a random start."""
+def babble(seconds: float, rng: np.random.Generator, speak: Callable[[str, int], np.ndarray]) -> np.ndarray:
+    """Six voices (different speeds) talking at once, each looped with a random start."""
     n = int(seconds * RATE)
     out = np.zeros(n, np.float32)
     for i, line in enumerate(BABBLE_LINES):
-        v = espeak_voice(line, 130 + 15 * i, 30 + 12 * i)
+        v = speak(line, 130 + 15 * i)
         v = np.tile(v, n // max(1, len(v)) + 2)
         start = int(rng.integers(0, max(1, len(v) - n)))
         out += v[start:start + n] * rng.uniform(0.6, 1.0)
@@ -121,11 +125,11 @@ def endpoint(clip: np.ndarray, start: float, end: float, detector=None, config: 
     return out
 
 
-def noise_figures(questions: Sequence[np.ndarray], espeak_voice, detectors: dict[str, Callable[[], object]],
+def noise_figures(questions: Sequence[np.ndarray], speak, detectors: dict[str, Callable[[], object]],
                   snrs: Sequence[float] = (10.0, 5.0), seed: int = 0) -> dict:
     """{noise: {snr: {detector: counts}}} over ``questions`` (16 kHz, clean speech)."""
     rng = np.random.default_rng(seed)
-    makers = {"babble": lambda s: babble(s, rng, espeak_voice), "music": lambda s: music(s, rng),
+    makers = {"babble": lambda s: babble(s, rng, speak), "music": lambda s: music(s, rng),
               "street": lambda s: street(s, rng)}
     report: dict = {}
     for name, make in makers.items():
@@ -147,22 +151,17 @@ def bench_noise(config, questions: Sequence[str]) -> dict:
     """`kiosk bench`: the pack's questions in the configured voice, in babble, music and street noise at 10 and
     5 dB, end-pointed by level (energy) and by Silero VAD."""
     from kiosk.app import make_speech_detector, make_tts
-    from kiosk.speech.tts import EspeakTTS
 
     detector = make_speech_detector(config)
     if detector is None:
         return {"skipped": "no Silero VAD ([speech] vad, or the model did not load)"}
     voice = make_tts(config)
-    clean = [_resample(voice.synthesize(q), voice.sample_rate) for q in questions]
-
-    def espeak_voice(text: str, wpm: int, pitch: int) -> np.ndarray:
-        tts = EspeakTTS(config.tts.espeak_voice, wpm, 100)
-        return _resample(tts.synthesize(text), tts.sample_rate)
-
-    report = noise_figures(clean, espeak_voice, {"energy": lambda: None, "silero": detector.stream})
+    clean = [resample(voice.synthesize(q), voice.sample_rate) for q in questions]
+    speak = espeak_speaker(config.tts.espeak_voice)
+    report = noise_figures(clean, speak, {"energy": lambda: None, "silero": detector.stream})
     rng = np.random.default_rng(11)
     minutes = 10.0
-    rooms = {"babble": babble(60 * minutes, rng, espeak_voice), "music": music(60 * minutes, rng),
+    rooms = {"babble": babble(60 * minutes, rng, speak), "music": music(60 * minutes, rng),
              "street": street(60 * minutes, rng)}
     idle = {name: {"energy": false_starts_in_noise(room / np.abs(room).max() * 0.3),
                    "silero": false_starts_in_noise(room / np.abs(room).max() * 0.3, detector.stream())}

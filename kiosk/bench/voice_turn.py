@@ -51,8 +51,7 @@ def _speech_end_s(samples: np.ndarray) -> float:
 
 
 def bench_voice_turn(kiosk, questions: Sequence[str]) -> dict[str, Any]:
-    from kiosk.bench.noise import _resample
-    from kiosk.speech.audio import write_wav
+    from kiosk.speech.audio import resample, write_wav
     from kiosk.speech.capture import WavSource
     from kiosk.speech.speaker import SilentOutput, Speaker
 
@@ -75,7 +74,7 @@ def bench_voice_turn(kiosk, questions: Sequence[str]) -> dict[str, Any]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, q in enumerate(questions):
-            clean = _resample(voice.synthesize(q), voice.sample_rate)
+            clean = resample(voice.synthesize(q), voice.sample_rate)
             path = Path(tmp) / f"{i}.wav"
             write_wav(path, clean, RATE)
             source = _Timed(WavSource(path, realtime=True, lead_s=LEAD_S))

@@ -21,10 +21,10 @@ def _detections(wake, audio: np.ndarray) -> int:
 
 
 def bench_wake_word(config, questions: Sequence[str], name: str = "okay_nabu", minutes: float = 5.0) -> dict[str, Any]:
-    from kiosk.bench.noise import _resample, babble, music, street
+    from kiosk.bench.noise import babble, espeak_speaker, music, street
     from kiosk.errors import KioskError
     from kiosk.llm.manifest import locate_voice
-    from kiosk.speech.tts import EspeakTTS
+    from kiosk.speech.audio import resample
     from kiosk.speech.voices import PiperTTS
     from kiosk.speech.wakeword import WakeWord
 
@@ -37,7 +37,7 @@ def bench_wake_word(config, questions: Sequence[str], name: str = "okay_nabu", m
 
     def say(text: str, speed: float = 1.0) -> np.ndarray:
         voice._syn = SynthesisConfig(length_scale=speed, volume=1.0, normalize_audio=True)
-        return _resample(voice.synthesize(text), voice.sample_rate) * 0.5
+        return resample(voice.synthesize(text), voice.sample_rate) * 0.5
 
     pad = np.zeros(RATE // 2, np.float32)
     said = [np.concatenate([pad, say(c.format(PHRASES[name]), s), pad]) for s in SPEEDS for c in CARRIERS]
@@ -47,11 +47,8 @@ def bench_wake_word(config, questions: Sequence[str], name: str = "okay_nabu", m
     speech = np.tile(speech, n // len(speech) + 1)[:n]
     rng = np.random.default_rng(13)
 
-    def espeak_voice(text: str, wpm: int, pitch: int) -> np.ndarray:
-        tts = EspeakTTS(config.tts.espeak_voice, wpm, 100)
-        return _resample(tts.synthesize(text), tts.sample_rate)
-
-    rooms = {"speech": speech, "babble": babble(minutes * 60, rng, espeak_voice), "music": music(minutes * 60, rng),
+    rooms = {"speech": speech, "babble": babble(minutes * 60, rng, espeak_speaker(config.tts.espeak_voice)),
+             "music": music(minutes * 60, rng),
              "street": street(minutes * 60, rng)}
     per_hour = {k: round(_detections(wake, a / (np.abs(a).max() + 1e-9) * 0.5) * 60 / minutes, 1)
                 for k, a in rooms.items()}

@@ -106,7 +106,9 @@ class GroundingGate:
         self._stems = {stem(w) for w in self._vocab}
         self._question_stems = set(_content_stems(question))
         self._sources = [(s, set(_content_stems(s)), _numbers(s)) for t in texts for s in sentences(t)]
-        self._clauses = [c for s, _, _ in self._sources for c in _CLAUSE.split(s) if c.strip()]
+        # Each clause of the entries with what it is about (content words and numbers), for ``_inversion``.
+        self._clauses = [(c, set(_content_stems(c)) | _numbers(c))
+                         for s, _, _ in self._sources for c in _CLAUSE.split(s) if c.strip()]
         self._text = ""
         self._released = 0
         self._sentence_start = True
@@ -145,7 +147,7 @@ class GroundingGate:
         topic = (set(_content_stems(sentence)) - _POLAR) | _numbers(sentence)
         if not topic:
             return ""
-        overlap = [(len(topic & (set(_content_stems(c)) | _numbers(c))), c) for c in self._clauses]
+        overlap = [(len(topic & about), c) for c, about in self._clauses]
         most = max((n for n, _ in overlap), default=0)
         if 2 * most < len(topic):
             return ""

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.errors import KioskError, ModelError
+from kiosk.speech.audio import resample
 from kiosk.speech.tts import EspeakTTS
 
 log = logging.getLogger("kiosk")
@@ -43,13 +44,6 @@ class PiperTTS:
             except Exception as exc:
                 raise ModelError("tts_failed", f"Piper could not speak this text: {exc}") from exc
         return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
-
-
-def _resample(samples: np.ndarray, src: int, dst: int) -> np.ndarray:
-    if src == dst or not len(samples):
-        return samples
-    n = int(round(len(samples) * dst / src))
-    return np.interp(np.linspace(0, len(samples) - 1, n), np.arange(len(samples)), samples).astype(np.float32)
 
 
 class Voice:
@@ -109,7 +103,7 @@ class Voice:
             neural = self._neural_voice()
         if neural is not None:
             try:
-                return _resample(neural.synthesize(text), neural.sample_rate, self.sample_rate)
+                return resample(neural.synthesize(text), neural.sample_rate, self.sample_rate)
             except KioskError as exc:  # one bad sentence: said with eSpeak rather than not at all
                 log.warning("Piper failed, eSpeak NG speaks this sentence: %s", exc.message)
         return self.espeak.synthesize(text)

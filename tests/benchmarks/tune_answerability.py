@@ -13,56 +13,34 @@ Last, the model fitted on every venue, to paste into ``FITTED``. Never asserts; 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-PACKS = Path(__file__).parents[1] / "eval" / "packs"
 L2 = 1.0
 THRESHOLDS = [t / 100 for t in range(5, 96)]
 
 
-def right(entry_text: str, facts, any_of) -> bool:
-    t = entry_text.casefold()
-    return all(f.casefold() in t for f in facts) and (not any_of or any(a.casefold() in t for a in any_of))
-
-
 def dump() -> dict:
-    from kiosk.app import Kiosk
-    from kiosk.config import load_config
     from kiosk.domain.answer_type import can_answer
     from kiosk.domain.intent import Intent, classify
-    from kiosk.evaluation.questions import load_questions
+    from venues import holds_facts, venue_kiosks
 
     out = {}
-    base = load_config(None)
-    for venue in sorted(p.name for p in PACKS.iterdir() if (p / "questions.jsonl").is_file()):
-        scratch = Path(tempfile.mkdtemp())
-        cfg = dataclasses.replace(base, data_dir=str(scratch), knowledge=dataclasses.replace(
-            base.knowledge, pack=str(PACKS / venue / "pack")))
-        kiosk = Kiosk(cfg, load_model=False)
+    for venue, kiosk, questions in venue_kiosks():
         rows = []
-        try:
-            for q in load_questions(PACKS / venue / "questions.jsonl"):
-                if q.follow_up or q.scope == "offtopic" or classify(q.q) is not Intent.QUESTION:
-                    continue
-                hits = kiosk.pipeline.retrieve(q.q)
-                s = kiosk.pipeline.signals(q.q, hits)
-                if s is None and hits:
-                    raise SystemExit("no dense similarities: is the embedding model installed?")
-                top = hits[0].entry if hits else None
-                rows.append({"id": q.id, "scope": q.scope, "q": q.q, "x": list(s.vector()) if s else None,
-                             "can": bool(hits) and can_answer(q.q, hits[0].entry.body),
-                             "right": bool(top) and q.scope == "in"
-                             and right(f"{top.heading}. {top.body}", q.facts, q.any_of)})
-        finally:
-            kiosk.close()
-            shutil.rmtree(scratch, ignore_errors=True)
+        for q in questions:
+            if q.follow_up or q.scope == "offtopic" or classify(q.q) is not Intent.QUESTION:
+                continue
+            hits = kiosk.pipeline.retrieve(q.q)
+            s = kiosk.pipeline.signals(q.q, hits)
+            if s is None and hits:
+                raise SystemExit("no dense similarities: is the embedding model installed?")
+            rows.append({"id": q.id, "scope": q.scope, "q": q.q, "x": list(s.vector()) if s else None,
+                         "can": bool(hits) and can_answer(q.q, hits[0].entry.body),
+                         "right": bool(hits) and q.scope == "in" and holds_facts(hits[0].entry, q)})
         out[venue] = rows
     return out
 

@@ -11,52 +11,27 @@ turn: the held-out figures are the ones to report. Never asserts; prints figures
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import itertools
 import json
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
-PACKS = Path(__file__).parents[1] / "eval" / "packs"
-
-
-def right(entry_text: str, q: dict) -> bool:
-    t = entry_text.casefold()
-    if not all(f.casefold() in t for f in q.get("facts", [])):
-        return False
-    return not q.get("any_of") or any(a.casefold() in t for a in q["any_of"])
 
 
 def dump() -> dict:
-    from kiosk.app import Kiosk
-    from kiosk.config import load_config
     from kiosk.domain.answer_type import can_answer
-    from kiosk.evaluation.questions import load_questions
+    from venues import holds_facts, venue_kiosks
 
     out = {}
-    base = load_config(None)
-    for venue in sorted(p.name for p in PACKS.iterdir() if (p / "questions.jsonl").is_file()):
-        scratch = Path(tempfile.mkdtemp())
-        cfg = dataclasses.replace(base, data_dir=str(scratch), knowledge=dataclasses.replace(
-            base.knowledge, pack=str(PACKS / venue / "pack")))
-        kiosk = Kiosk(cfg, load_model=False)
+    for venue, kiosk, questions in venue_kiosks():
         rows = []
-        try:
-            for q in load_questions(PACKS / venue / "questions.jsonl"):
-                if q.follow_up:
-                    continue
-                hits = kiosk.pipeline.retrieve(q.q, limit=12)
-                spec = {"facts": q.facts, "any_of": q.any_of}
-                rows.append({"id": q.id, "scope": q.scope, "q": q.q, "hits": [
-                    {"id": h.entry.id, "cov": round(h.coverage, 4), "sim": round(h.similarity, 4),
-                     "right": q.scope == "in" and right(f"{h.entry.heading}. {h.entry.body}", spec),
-                     "can": can_answer(q.q, h.entry.body)}
-                    for h in hits]})
-        finally:
-            kiosk.close()
-            shutil.rmtree(scratch, ignore_errors=True)
+        for q in questions:
+            if q.follow_up:
+                continue
+            hits = kiosk.pipeline.retrieve(q.q, limit=12)
+            rows.append({"id": q.id, "scope": q.scope, "q": q.q, "hits": [
+                {"id": h.entry.id, "cov": round(h.coverage, 4), "sim": round(h.similarity, 4),
+                 "right": q.scope == "in" and holds_facts(h.entry, q), "can": can_answer(q.q, h.entry.body)}
+                for h in hits]})
         out[venue] = rows
     return out
 

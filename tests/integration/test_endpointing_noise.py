@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kiosk.bench.noise import _resample, noise_figures
+from kiosk.bench.noise import espeak_speaker, noise_figures
+from kiosk.speech.audio import resample
 from kiosk.speech.silero import SileroModel
-from kiosk.speech.tts import EspeakTTS
 
 QUESTIONS = Path(__file__).parents[1] / "eval" / "packs" / "library" / "questions.jsonl"
 
@@ -24,14 +24,9 @@ def figures():
 
     voice = PiperTTS("piper-en-us-joe-medium", locate_voice("piper-en-us-joe-medium"))
     qs = [json.loads(line)["q"] for line in QUESTIONS.open() if line.strip()][:10]
-    clean = [_resample(voice.synthesize(q), voice.sample_rate) for q in qs]
-
-    def espeak_voice(text, wpm, pitch):
-        tts = EspeakTTS("en-us", wpm, 100)
-        return _resample(tts.synthesize(text), tts.sample_rate)
-
+    clean = [resample(voice.synthesize(q), voice.sample_rate) for q in qs]
     model = SileroModel()
-    return noise_figures(clean, espeak_voice, {"energy": lambda: None, "silero": model.stream}, seed=3)
+    return noise_figures(clean, espeak_speaker(), {"energy": lambda: None, "silero": model.stream}, seed=3)
 
 
 def test_silero_finds_every_question_in_noise_at_10_db(figures):
@@ -54,11 +49,7 @@ def test_babble_alone_never_starts_an_utterance():
     from kiosk.speech.audio import RATE, rms
     from kiosk.speech.vad import Endpointer
 
-    def espeak_voice(text, wpm, pitch):
-        tts = EspeakTTS("en-us", wpm, 100)
-        return _resample(tts.synthesize(text), tts.sample_rate)
-
-    room = babble(9.0, np.random.default_rng(5), espeak_voice)
+    room = babble(9.0, np.random.default_rng(5), espeak_speaker())
     room = room / np.abs(room).max() * 0.3
     stream, ep = SileroModel().stream(), Endpointer()
     for i in range(0, len(room), RATE // 10):

@@ -10,12 +10,12 @@ from kiosk.speech.wakeword import WakeWord, after_wake_word
 
 @pytest.fixture(scope="module")
 def voice():
-    from kiosk.bench.noise import _resample
+    from kiosk.speech.audio import resample
     from kiosk.llm.manifest import locate_voice
     from kiosk.speech.voices import PiperTTS
 
     piper = PiperTTS("piper-en-us-joe-medium", locate_voice("piper-en-us-joe-medium"))
-    return lambda text: _resample(piper.synthesize(text), piper.sample_rate) * 0.5
+    return lambda text: resample(piper.synthesize(text), piper.sample_rate) * 0.5
 
 
 def blocks(audio):
