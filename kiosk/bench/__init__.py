@@ -47,9 +47,13 @@ def _bench_voice_turn(config: Config) -> dict[str, Any]:
     from kiosk.bench.questions import bench_questions
     from kiosk.bench.voice_turn import bench_voice_turn
 
+    from kiosk.bench.read_speech import bench_read_speech
+
     kiosk = Kiosk(config)
     try:
-        return bench_voice_turn(kiosk, bench_questions(kiosk.index)[:8])
+        out = bench_voice_turn(kiosk, bench_questions(kiosk.index)[:8])
+        out["read_speech"] = bench_read_speech(kiosk, config.data_path / "corpora")
+        return out
     finally:
         kiosk.close()
 

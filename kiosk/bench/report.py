@@ -81,6 +81,19 @@ def format_report(r: dict[str, Any]) -> str:
                      f"of silence + final transcript {vt['endpoint_and_final_ms_p50']} ms, answer "
                      f"{vt['answer_ms_p50']} ms, first sentence's first sample {vt['first_audio_ms_p50']} ms "
                      f"(no device buffer)")
+        rs = vt.get("read_speech", {})
+        if rs and "skipped" not in rs:
+            def wer(x: dict) -> str:
+                return f"WER {x['wer']:.1%} ({x['errors']}/{x['words']} words, doubled {x['doubled']}, RTF {x['rtf']})"
+            lines.append(f"real read speech ({rs['clean']['recordings']} recordings, {rs['engine']}, "
+                         f"{rs['beam_size']} beams): clean {wer(rs['clean'])} (target <= 8%); crowd babble at "
+                         f"10 dB SNR {wer(rs['babble_10db'])} (target <= 25%)")
+            if "greedy" in rs:
+                lines.append(f"  baseline, greedy: clean {wer(rs['greedy']['clean'])}; babble "
+                             f"{wer(rs['greedy']['babble_10db'])}")
+            lines += [f"  miss {m}" for m in rs["clean"]["misses"] + rs["babble_10db"]["misses"]]
+        elif rs:
+            lines.append(f"real read speech skipped: {rs['skipped']}")
     ui = r.get("ui")
     if ui and "skipped" not in ui:
         lines.append(f"touchscreen frame time while an answer streams: p50 {ui['streaming_frame_ms_p50']} ms "

@@ -79,7 +79,7 @@ class WhisperRecognizer:
     name = "whisper"
 
     def __init__(self, model_dir: Path | None = None, *, threads: int = 2, bias: Sequence[str] = (),
-                 partial_every_s: float = 1.0, language: str = "en") -> None:
+                 partial_every_s: float = 1.0, language: str = "en", beam_size: int = 5) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         model_dir = model_dir or bundled_whisper_dir()
         if model_dir is None:
@@ -96,6 +96,7 @@ class WhisperRecognizer:
         self.prompt = ", ".join(bias)[:400] or None
         self.partial_every_s = partial_every_s
         self.language = language
+        self.beam_size = max(1, beam_size)
         self._lock = threading.Lock()
 
     def _prompt_ids(self) -> list[int]:
@@ -109,7 +110,9 @@ class WhisperRecognizer:
         ids.append(tok.token_to_id("<|notimestamps|>"))
         return ids
 
-    def transcribe(self, samples: np.ndarray, beam_size: int = 1) -> str:
+    def transcribe(self, samples: np.ndarray, beam_size: int | None = None) -> str:
+        """The accurate pass (``beam_size`` beams, default the configured ones); partials pass 1."""
+        beam_size = beam_size or self.beam_size
         if len(samples) < RATE // 10 or _loudest_frame(samples) < SILENCE_RMS:
             return ""  # Whisper "hears" words ("you") in silence: do not ask it
         if len(samples) <= SHORT_WINDOW_MAX_S * RATE:

@@ -51,7 +51,7 @@ def build_recognizers(config: Config, bias: Sequence[str] = (), engine: str | No
     whisper = None
     if vosk_dir is None or sc.final_pass:
         whisper = WhisperRecognizer(threads=sc.threads, bias=bias, partial_every_s=sc.partial_every_s,
-                                    language=sc.language)
+                                    language=sc.language, beam_size=sc.beam_size)
     if vosk_dir is not None:
         return VoskRecognizer(vosk_dir, bias=bias), whisper if sc.final_pass else None
     return whisper, None
