@@ -265,13 +265,16 @@ class Kiosk:
         from kiosk.speech.vad import VadConfig
 
         if self._speech is None:
+            from kiosk.speech.echo import use_route
+
             sc = self.config.speech
+            self.echo = use_route(sc.echo_cancel)  # before any audio stream is opened
             self._speech = SpeechKit(
                 lambda: build_recognizers(self.config, pack_bias(self.index.entries(), self.venue), engine),
                 VadConfig(end_silence_s=sc.end_silence_s, max_utterance_s=sc.max_utterance_s,
                           no_speech_timeout_s=sc.no_speech_timeout_s),
                 lambda: Microphone(sc.device or None), speech_detector=lambda: make_speech_detector(self.config),
-                wake_word=make_wake_word(self.config))
+                wake_word=make_wake_word(self.config), echo_cancelled=self.echo is not None)
         if speak and self._speech.speaker is None:
             self._speech.speaker = make_speaker(self.config)
             self._voice_follows_tier()
@@ -428,6 +431,8 @@ class Kiosk:
         speaker = self._speech.speaker if self._speech is not None else None
         report["voice"] = voice_report(self.config, speaker.tts if speaker is not None else None)
         report["wake_word"] = self.config.speech.wake_word or None  # hands-free listening, when on
+        echo = getattr(self, "echo", None)
+        report["echo_cancel"] = echo.public() if echo is not None else {"active": False}
         report["resources"] = {"readings": self.readings.public(), "simulated": self.probe.simulated,
                                "reason": reason, "breaker": self.pipeline.breaker.state}
         return report

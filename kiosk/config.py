@@ -113,6 +113,9 @@ class SpeechConfig:
                    "the fallback when Silero cannot load).", "silero")
     wake_word: str = doc("Hands-free: listen for this wake word before each question ('okay_nabu', "
                          "'hey_jarvis' or 'hey_mycroft'); empty = off, the visitor taps to talk.", "")
+    echo_cancel: str = doc("'auto': when the sound server has the kiosk's echo canceller (kiosk_ec_src / "
+                           "kiosk_ec_sink, loaded by packaging/kiosk-session), listen and speak through it, so "
+                           "visitors can talk over the kiosk; 'off': never.", "auto")
     end_silence_s: float = doc("Silence that ends an utterance.", 0.6)
     max_utterance_s: float = doc("Longest utterance before it is cut off.", 15.0)
     no_speech_timeout_s: float = doc("Give up listening when nobody speaks for this long.", 8.0)

@@ -30,6 +30,18 @@ def _try(name: str, fn) -> dict[str, Any]:
         return {"check": name, "ok": False, "detail": err.message, "code": err.code}
 
 
+def _echo_check(config) -> dict[str, Any]:
+    """Informational: whether listening goes through the echo canceller (a kiosk without one still works,
+    but a visitor must out-shout it to interrupt)."""
+    from kiosk.speech.echo import find_route
+
+    route = find_route() if config.speech.echo_cancel == "auto" else None
+    return {"check": "echo_cancel", "ok": True, "active": route is not None,
+            "detail": f"active: listening on {route.source}, speaking to {route.sink}" if route else
+            "not active: no kiosk_ec_src/kiosk_ec_sink on the sound server (packaging/kiosk-session loads "
+            "module-echo-cancel)" if config.speech.echo_cancel == "auto" else "off ([speech] echo_cancel)"}
+
+
 def run_doctor(build_only: bool, as_json: bool, config=None) -> int:
     checks = []
     try:
@@ -47,6 +59,7 @@ def run_doctor(build_only: bool, as_json: bool, config=None) -> int:
             "PRAGMA integrity_check").fetchone()[0])))
         if config.knowledge.pack:
             checks.append(_try("pack", lambda: f"{len(load_pack(config.knowledge.pack).entries)} entries"))
+        checks.append(_echo_check(config))
     ok = all(c["ok"] for c in checks)
     if as_json:
         print(json.dumps({"ok": ok, "checks": checks}))

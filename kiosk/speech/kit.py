@@ -22,12 +22,14 @@ class AudioSource(Protocol):
 class SpeechKit:
     def __init__(self, recognizers: Callable[[], tuple], endpoint: VadConfig,
                  microphone: Callable[[], AudioSource], speaker=None,
-                 speech_detector: Callable[[], object | None] | None = None, wake_word=None) -> None:
+                 speech_detector: Callable[[], object | None] | None = None, wake_word=None,
+                 echo_cancelled: bool = False) -> None:
         self._build_recognizers = recognizers
         self._recognizers: tuple | None = None
         self._build_detector = speech_detector
         self._detector_model: object | None = None
         self.wake_word = wake_word  # hands-free: each question waits for it (None: the visitor taps to talk)
+        self.echo_cancelled = echo_cancelled  # the microphone does not hear the kiosk's own voice
         self.endpoint = endpoint
         self.microphone = microphone
         self.speaker = speaker

@@ -52,7 +52,7 @@ class VoiceTurn:
         if not source.wait_ready():
             raise MicUnavailable("mic_unavailable", "the microphone delivers no audio")
         progress.opened()
-        blocks = gated(source.blocks(), self.kit.speaker)
+        blocks = gated(source.blocks(), self.kit.speaker, self.kit.echo_cancelled)
         if self.kit.wake_word is not None:
             blocks = after_wake_word(blocks, self.kit.wake_word)
         if progress.level is not None:
