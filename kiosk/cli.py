@@ -345,7 +345,7 @@ def cmd_eval(args) -> int:
 def cmd_bench(args) -> int:
     from kiosk.bench import run_bench
 
-    report = run_bench(_config(args), rounds=args.rounds, max_tokens=args.max_tokens, speech=not args.no_speech,
+    report = run_bench(_config(args), rounds=args.rounds, max_tokens=args.max_tokens, speech=not args.no_speech, fetch=not args.offline,
                        ui=not args.no_ui)
     if args.json:
         _emit(report)
@@ -380,6 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--max-tokens", type=int, default=48)
     sp.add_argument("--no-speech", action="store_true", help="skip the speech benchmarks")
     sp.add_argument("--no-ui", action="store_true", help="skip the touchscreen frame-time benchmark")
+    sp.add_argument("--offline", action="store_true",
+                    help="fetch nothing: the real read speech recordings only if already in the data dir")
     sp = add("run", cmd_run, "the touchscreen kiosk (fullscreen; the text kiosk when there is no display)",
              json_flag=False)
     sp.add_argument("--windowed", action="store_true", help="a window instead of the whole screen")

@@ -33,29 +33,36 @@ def _bench_ui(config: Config, rounds: int) -> dict[str, Any]:
 
 
 def run_bench(config: Config, rounds: int = 2, max_tokens: int = 48, speech: bool = True,
-              ui: bool = True) -> dict[str, Any]:
+              ui: bool = True, fetch: bool = True) -> dict[str, Any]:
     report = _run_bench(config, rounds, max_tokens, speech)
     if speech:  # the kiosk as configured (the bench's own kiosk phrases answers with the model)
-        report["voice_turn"] = _bench_voice_turn(config)
+        report["voice_turn"] = _bench_voice_turn(config, fetch)
     if ui:  # after the bench's own kiosk is closed: one model in memory at a time
         report["ui"] = _bench_ui(config, rounds)
     return report
 
 
-def _bench_voice_turn(config: Config) -> dict[str, Any]:
+def _bench_voice_turn(config: Config, fetch: bool = True) -> dict[str, Any]:
+    import subprocess
+
     from kiosk.app import Kiosk
     from kiosk.bench.questions import bench_questions
-    from kiosk.bench.voice_turn import bench_voice_turn
-
+    from kiosk.bench.pulse_loop import bench_voice_turn_pulse
     from kiosk.bench.read_speech import bench_read_speech
+    from kiosk.bench.voice_turn import bench_voice_turn
 
     kiosk = Kiosk(config)
     try:
         out = bench_voice_turn(kiosk, bench_questions(kiosk.index)[:8])
-        out["read_speech"] = bench_read_speech(kiosk, config.data_path / "corpora")
-        return out
+        out["read_speech"] = bench_read_speech(kiosk, config.data_path / "corpora", fetch)
+        questions = bench_questions(kiosk.index)[:8]
     finally:
         kiosk.close()
+    try:  # after the bench's kiosk is closed: the one in the loop is another process
+        out["through_pulseaudio"] = bench_voice_turn_pulse(config, questions)
+    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+        out["through_pulseaudio"] = {"skipped": f"the PulseAudio loop failed: {exc}"}
+    return out
 
 
 def _run_bench(config: Config, rounds: int, max_tokens: int, speech: bool) -> dict[str, Any]:

@@ -30,8 +30,10 @@ class Recording:
     samples: np.ndarray  # 16 kHz mono float32
 
 
-def _fetch(cache: Path) -> bytes:
+def _fetch(cache: Path, fetch: bool = True) -> bytes:
     path = cache / "pocketsphinx-5.1.1.tar.gz"
+    if not path.is_file() and not fetch:
+        raise RuntimeError(f"not fetched (--offline) and not in {cache}")
     if not path.is_file():
         import httpx
 
@@ -47,10 +49,10 @@ def _fetch(cache: Path) -> bytes:
     return data
 
 
-def recordings(cache: Path) -> list[Recording]:
+def recordings(cache: Path, fetch: bool = True) -> list[Recording]:
     from kiosk.speech.audio import read_wav
 
-    with tarfile.open(fileobj=io.BytesIO(_fetch(cache))) as tar:
+    with tarfile.open(fileobj=io.BytesIO(_fetch(cache, fetch))) as tar:
         root = tar.getnames()[0].split("/")[0]
         out = []
         for tfile in _TRANSCRIPTS:
@@ -144,9 +146,9 @@ def babble_mix(recs: list[Recording], snr_db: float, seed: int = 7) -> list[Reco
     return out
 
 
-def bench_read_speech(kiosk, cache: Path) -> dict[str, Any]:
+def bench_read_speech(kiosk, cache: Path, fetch: bool = True) -> dict[str, Any]:
     try:
-        recs = recordings(cache)
+        recs = recordings(cache, fetch)
     except Exception as exc:  # no registry, digest mismatch: say so in the report
         return {"skipped": f"real read speech unavailable: {exc}"}
     rec, final = kiosk.speech().recognizers()

@@ -81,6 +81,14 @@ def format_report(r: dict[str, Any]) -> str:
                      f"of silence + final transcript {vt['endpoint_and_final_ms_p50']} ms, answer "
                      f"{vt['answer_ms_p50']} ms, first sentence's first sample {vt['first_audio_ms_p50']} ms "
                      f"(no device buffer)")
+        pa = vt.get("through_pulseaudio", {})
+        if pa and "skipped" not in pa:
+            lines.append(f"  through PulseAudio (virtual mic and speaker, a room loop, echo canceller; "
+                         f"{pa['questions']} of {pa['of']} answered): end of speech -> first answer audio in the "
+                         f"room p50 {pa['total_ms_p50']} ms p95 {pa['total_ms_p95']} ms; devices and sound "
+                         f"server ~{round(pa['total_ms_p50'] - vt['total_ms_p50'])} ms of it (target p50 <= 700 ms)")
+        elif pa:
+            lines.append(f"  through PulseAudio skipped: {pa['skipped']}")
         rs = vt.get("read_speech", {})
         if rs and "skipped" not in rs:
             def wer(x: dict) -> str:

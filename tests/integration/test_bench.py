@@ -10,7 +10,7 @@ pytestmark = pytest.mark.model
 
 
 def test_bench_reports_ours_and_bare_with_ratios():
-    rc, out, err = kiosk("bench", "--json", "--rounds", "1", "--max-tokens", "8", timeout=600)
+    rc, out, err = kiosk("bench", "--json", "--offline", "--rounds", "1", "--max-tokens", "8", timeout=900)
     assert rc == 0, err
     r = json.loads(out)
     llm = r["llm"]
@@ -35,6 +35,10 @@ def test_bench_reports_ours_and_bare_with_ratios():
     assert ww["said"] == 9 and set(ww["false_accepts_per_hour"]) == {"speech", "babble", "music", "street"}
     vt = r["voice_turn"]
     assert vt["questions"] > 0 and vt["total_ms_p50"] > 0 and vt["voice"] == "piper-en-us-joe-medium"
+    pa = vt["through_pulseaudio"]  # a real sound server, the kiosk in its own process
+    assert pa["questions"] > 0 and pa["total_ms_p50"] > 0 and pa["echo_cancel"] is True, pa
+    rs = vt["read_speech"]  # tests reach nothing beyond 127.0.0.1: scored only if already fetched
+    assert "--offline" in rs.get("skipped", "") or rs["clean"]["words"] == 92, rs
     assert r["tts"]["voice"] == "piper-en-us-joe-medium" and r["tts"]["espeak"]["first_audio_ms_p50"] > 0
     ui = r["ui"]  # the touchscreen, rendered offscreen while answers stream
     assert "skipped" not in ui, ui
