@@ -46,14 +46,15 @@ class VoiceTurn:
         self.kit, self._ask = kit, ask
 
     def listen(self, source: AudioSource, progress: ListenProgress = ListenProgress(),
-               should_stop: Callable[[], bool] = lambda: False) -> Transcript:
-        """Until the visitor stops talking (or ``should_stop``); ``source`` is already open."""
+               should_stop: Callable[[], bool] = lambda: False, wake: bool = True) -> Transcript:
+        """Until the visitor stops talking (or ``should_stop``); ``source`` is already open. ``wake``: with
+        a wake word configured, wait for it first (a tap on the screen has already addressed the kiosk)."""
         rec, final = self.kit.recognizers()
         if not source.wait_ready():
             raise MicUnavailable("mic_unavailable", "the microphone delivers no audio")
         progress.opened()
         blocks = gated(source.blocks(), self.kit.speaker, self.kit.echo_cancelled)
-        if self.kit.wake_word is not None:
+        if self.kit.wake_word is not None and wake:
             blocks = after_wake_word(blocks, self.kit.wake_word)
         if progress.level is not None:
             blocks = _metered(blocks, progress.level)
@@ -70,11 +71,11 @@ class VoiceTurn:
     def __call__(self, source: AudioSource, progress: ListenProgress = ListenProgress(),
                  should_stop: Callable[[], bool] = lambda: False, listener: TurnListener | None = None,
                  after_listening: Callable[[], None] = _nothing,
-                 proceed: Callable[[str], bool] = lambda _text: True) -> VoiceResult:
+                 proceed: Callable[[str], bool] = lambda _text: True, wake: bool = True) -> VoiceResult:
         """The whole turn. ``after_listening`` runs once the transcript is final (the touchscreen closes the
         microphone there); ``proceed`` sees the transcript (maybe empty) and may decline to answer it (a wiped session)."""
         try:
-            transcript = self.listen(source, progress, should_stop)
+            transcript = self.listen(source, progress, should_stop, wake)
         finally:
             after_listening()
         go = proceed(transcript.text)  # told even when nothing was heard

@@ -54,7 +54,8 @@ class KioskServices:
         self.voice.kit.recognizers()  # loaded before the microphone opens (Whisper takes ~1 s)
         source = self._audio().open()  # open only while the visitor talks; the UI shows it the whole time
         return self.voice(source, ListenProgress(on_open, on_partial, on_level), should_stop, listener,
-                          after_listening=source.close, proceed=on_heard).answer
+                          after_listening=source.close, proceed=on_heard,
+                          wake=False).answer  # the tap addressed the kiosk: no wake word first
 
     def ask(self, question: str, listener: TurnListener) -> Any:
         return self.voice.answer(question, listener)

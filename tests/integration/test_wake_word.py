@@ -52,6 +52,30 @@ def test_only_what_follows_the_wake_word_is_listened_to(voice, tmp_path):
     assert "toilet" in heard and "cafe" not in heard and "sunday" not in heard, heard
 
 
+def test_a_tap_on_the_touchscreen_needs_no_wake_word(voice, tmp_path):
+    """With hands-free on, the touchscreen's talk button still hears the question straight away."""
+    from kiosk.app import Kiosk
+    from kiosk.config import load_config
+    from kiosk.speech.capture import WavSource
+    from kiosk.ui.services import KioskServices
+
+    audio = np.concatenate([np.zeros(RATE // 2, np.float32), voice("Where are the toilets?"),
+                            np.zeros(RATE * 2, np.float32)])
+    write_wav(tmp_path / "tap.wav", audio, RATE)
+    cfg = load_config(None, env={"KIOSK_DATA_DIR": str(tmp_path / "d"), "KIOSK_CONFIG": "",
+                                 "KIOSK_SPEECH_WAKE_WORD": "okay_nabu"})
+    kiosk = Kiosk(cfg, load_model=False)
+    heard = []
+    try:
+        services = KioskServices(kiosk, audio=lambda: WavSource(tmp_path / "tap.wav", realtime=False))
+        answer = services.talk(lambda: None, lambda _t: None, lambda _l: None, lambda: False,
+                               lambda text: heard.append(text) or True, lambda _e: None)
+    finally:
+        kiosk.close()
+    assert heard and "toilet" in heard[0].lower(), heard
+    assert answer is not None and "toilet" in answer.answer.lower()
+
+
 def test_a_wake_word_that_does_not_exist_is_a_clear_error_and_the_kiosk_still_listens(tmp_path):
     from kiosk.app import make_wake_word
     from kiosk.config import load_config
