@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from kiosk.domain.events import Answered, Retracted, Token
 from kiosk.domain.models import Answer, Entry, Piece
@@ -146,6 +146,8 @@ class FakeServices:
     ask_error: Exception | None = None
     calls: list[str] = field(default_factory=list)
     tier: str = "full"
+    wake_phrase: str = ""  # hands-free off
+    wake: Callable[[Callable[[], bool]], bool] = lambda should_stop: True  # heard, or called off: False
 
     def venue(self) -> str:
         return "Test Museum"
@@ -153,8 +155,18 @@ class FakeServices:
     def suggestions(self, n: int) -> list[str]:
         return ["When are you open?", "Where are the toilets?", "Is there a café?"][:n]
 
-    def talk(self, on_open, on_partial, on_level, should_stop, on_heard, listener):
-        """As the real voice turn: listen, tell what was heard, answer it unless told not to."""
+    def hands_free(self) -> str:
+        return self.wake_phrase
+
+    def talk(self, on_open, on_partial, on_level, should_stop, on_heard, listener, on_wake=None):
+        """As the real voice turn: listen, tell what was heard, answer it unless told not to. Hands-free
+        (``on_wake``): ``self.wake`` decides whether the wake word comes before the wait is called off."""
+        if on_wake is not None:
+            self.calls.append("wait_for_wake")
+            if not self.wake(should_stop):
+                on_heard("")
+                return None
+            on_wake()
         text = self.listen(on_open, on_partial, on_level, should_stop)
         if not on_heard(text) or not text:
             return None

@@ -21,6 +21,7 @@ from kiosk.presenters.state import TEXT_SCALES, TurnView, ViewState
 
 MAX_TURNS_SHOWN = 6
 MAX_PIN_DIGITS = 8
+WAKE_RETRY_S = 2.0  # a wait for the wake word that ended by itself is tried again after this
 
 
 class Services(Protocol):
@@ -30,9 +31,13 @@ class Services(Protocol):
     def suggestions(self, n: int) -> list[str]: ...
     def talk(self, on_open: Callable[[], None], on_partial: Callable[[str], None],
              on_level: Callable[[float], None], should_stop: Callable[[], bool],
-             on_heard: Callable[[str], bool], listener: TurnListener) -> Any:
+             on_heard: Callable[[str], bool], listener: TurnListener,
+             on_wake: Callable[[], None] | None = None) -> Any:
         """One voice turn. ``on_heard`` gets the final transcript (maybe empty) and says whether to answer
-        it; returns the answer, or None when nothing was answered."""
+        it; returns the answer, or None when nothing was answered. ``on_wake`` given: wait for the wake
+        word first and tell it when heard (hands-free)."""
+    def hands_free(self) -> str:
+        """The wake phrase when hands-free listening is on, else ""."""
     def ask(self, question: str, listener: TurnListener) -> Any: ...
     def stop_speaking(self) -> None: ...
     def sources(self, entry_ids: list[str]) -> list[str]: ...
@@ -78,7 +83,7 @@ class KioskPresenter:
     def __init__(self, services: Services, run: Callable[[Callable[[], None]], None],
                  post: Callable[[Callable[[], None]], None], clock: Clock, settings: Settings) -> None:
         self.services = services
-        self._run = run
+        self._worker = run
         self._post = post
         self.clock = clock
         self.s = settings
@@ -92,6 +97,15 @@ class KioskPresenter:
         self._pin_failures = 0
         self._locked_until = 0.0
         self.wipes = 0
+        # Hands-free: between turns the microphone waits for the wake word, as one cancellable worker job.
+        self._wake_gen = 0
+        self._wake_stop: threading.Event | None = None
+        self._wake_rest_until = 0.0
+
+    def _run(self, job: Callable[[], None]) -> None:
+        """Queue work; a wait for the wake word in progress gives way first (the worker does one thing)."""
+        self._cancel_wake()
+        self._worker(job)
 
     # -- plumbing ---------------------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[ViewState], None]) -> None:
@@ -99,6 +113,7 @@ class KioskPresenter:
         listener(self.state)
 
     def _changed(self) -> None:
+        self._arm_wake()
         for listener in self._listeners:
             listener(self.state)
 
@@ -126,11 +141,87 @@ class KioskPresenter:
         def load() -> None:
             venue, chips = self.services.venue(), self.services.suggestions(self.s.suggestions)
             self._later(self._loaded)(venue, chips)
+            self._later(self._hands_free)(self.services.hands_free())
         self._run(load)
         self.refresh_status()
 
     def _loaded(self, venue: str, chips: list[str]) -> None:
         self.state.venue, self.state.suggestions = venue, chips
+
+    def _hands_free(self, phrase: str) -> None:
+        self.state.wake_phrase = phrase
+
+    # -- hands-free: waiting for the wake word ------------------------------------------------------------
+    def _arm_wake(self) -> None:
+        """With hands-free on and nothing else going on, listen for the wake word (until a tap, a typed
+        question, the staff screen or a wipe needs the worker or the microphone)."""
+        st = self.state
+        if (not st.wake_phrase or self._wake_stop is not None or st.busy or st.mic != "off"
+                or st.screen not in ("attract", "conversation") or self.clock.monotonic() < self._wake_rest_until):
+            return
+        self._wake_gen += 1
+        wg, gen = self._wake_gen, self._gen
+        self._wake_stop = stop = threading.Event()
+        st.mic, st.status.mic = "waiting", f"Microphone on — say “{st.wake_phrase}” to ask"
+        woke: list[bool] = []
+
+        def later(fn: Callable[..., None]) -> Callable[..., None]:
+            def deliver(*args: Any) -> None:
+                def on_ui() -> None:
+                    if gen == self._gen and wg == self._wake_gen:
+                        fn(*args)
+                        self._changed()
+                self._post(on_ui)
+            return deliver
+
+        partial, level, heard = later(self._partial), later(self._level), later(self._heard)
+        woken, ended, failed = later(self._woke), later(self._wake_ended), later(self._mic_failed)
+
+        def on_wake() -> None:
+            woke.append(True)
+            woken()
+
+        def on_heard(text: str) -> bool:
+            if not woke:  # the wait was called off: nobody asked anything
+                ended()
+                return False
+            heard(text)
+            return gen == self._gen
+
+        def talk() -> Any:
+            try:
+                return self.services.talk(lambda: None, partial, level, stop.is_set, on_heard, self._stream(gen),
+                                          on_wake=on_wake)
+            except KioskError as exc:
+                if not woke:
+                    failed(exc)
+                    return None
+                raise
+
+        self._worker(lambda: self._turn_job(talk, gen))
+
+    def _cancel_wake(self) -> None:
+        if self._wake_stop is None:
+            return
+        self._wake_stop.set()
+        self._wake_stop = None
+        self._wake_gen += 1  # what the called-off wait still reports is dropped
+        if self.state.mic == "waiting":
+            self.state.mic, self.state.status.mic = "off", "Microphone off"
+
+    def _woke(self) -> None:
+        """The wake word: the visitor is asking now."""
+        self._touch()
+        st = self.state
+        st.mic, st.screen, st.partial, st.message = "listening", "conversation", "", ""
+        st.status.mic = "Microphone ON — listening"
+
+    def _wake_ended(self) -> None:
+        """The wait ended by itself (the audio stopped): try again a little later, not in a tight loop."""
+        self._wake_stop = None
+        self._wake_rest_until = self.clock.monotonic() + WAKE_RETRY_S
+        if self.state.mic == "waiting":
+            self._mic_closed()
 
     # -- visitor: attract and conversation ----------------------------------------------------------------
     def tap_start(self) -> None:
@@ -157,7 +248,7 @@ class KioskPresenter:
             self.state.message = "Please type a question first."
             self._changed()
             return False
-        if self.state.busy or self.state.mic != "off":
+        if self.state.busy or self.state.mic not in ("off", "waiting"):
             self.state.message = "One moment — I'm still on your last question."
             self._changed()
             return False
@@ -218,6 +309,7 @@ class KioskPresenter:
         self.state.status.mic = "Microphone off"
 
     def _mic_failed(self, exc: KioskError) -> None:
+        self._wake_stop = None
         self._mic_closed()
         self.state.mic = "unavailable"
         self.state.status.mic = "Microphone unavailable"
@@ -226,6 +318,7 @@ class KioskPresenter:
         self._touch()
 
     def _heard(self, text: str) -> None:
+        self._wake_stop = None  # a hands-free turn is over once heard
         self._mic_closed()
         self.state.partial = ""
         self._touch()
@@ -338,6 +431,8 @@ class KioskPresenter:
     def tick(self) -> None:
         """Called about every quarter second by the UI clock."""
         st = self.state
+        if st.wake_phrase and self._wake_stop is None and st.mic == "off":
+            self._changed()  # hands-free: the wait for the wake word resumes after a rest
         if st.screen == "attract":
             return
         if st.busy or st.mic in ("listening", "opening"):  # the visitor is mid-turn: not idle
@@ -357,6 +452,7 @@ class KioskPresenter:
         """End the visitor's session: transcript, audio, conversation state; back to the attract screen."""
         self._gen += 1
         self._stop_listening.set()
+        self._cancel_wake()
         self.services.stop_speaking()
         st = self.state
         st.turns, st.partial, st.level, st.message, st.countdown = [], "", 0.0, "", None

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Screen = Literal["attract", "conversation", "pin", "staff"]
-Mic = Literal["off", "opening", "listening", "unavailable"]
+Mic = Literal["off", "waiting", "opening", "listening", "unavailable"]  # waiting: for the wake word
 
 TEXT_SCALES = (0.85, 1.0, 1.2, 1.45, 1.75)
 
@@ -57,6 +57,13 @@ class ViewState:
     status: StatusView = field(default_factory=StatusView)
     text_scale: float = 1.0
     high_contrast: bool = False
+    wake_phrase: str = ""  # hands-free listening is on: saying this starts a question
+
+    @property
+    def invitation(self) -> str:
+        if self.wake_phrase:
+            return f"Ask me anything about your visit: tap, type, or say “{self.wake_phrase}” and your question."
+        return "Ask me anything about your visit, by voice or by typing."
 
     @property
     def talk_label(self) -> str:
@@ -66,4 +73,6 @@ class ViewState:
             return "Opening microphone…"
         if self.busy:
             return "Answering…"
+        if self.mic == "waiting":
+            return f"Tap to talk, or say “{self.wake_phrase}”"
         return "Tap to talk"

@@ -30,6 +30,7 @@ class ListenProgress:
     opened: Callable[[], None] = _nothing
     partial: Callable[[str], None] | None = None
     level: Callable[[float], None] | None = None
+    woke: Callable[[], None] = _nothing  # hands-free: the wake word was heard, the question follows
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class VoiceTurn:
         progress.opened()
         blocks = gated(source.blocks(), self.kit.speaker, self.kit.echo_cancelled)
         if self.kit.wake_word is not None and wake:
-            blocks = after_wake_word(blocks, self.kit.wake_word)
+            blocks = after_wake_word(blocks, self.kit.wake_word, should_stop, progress.woke)
         if progress.level is not None:
             blocks = _metered(blocks, progress.level)
         return transcribe_blocks(blocks, rec, final, on_partial=progress.partial, endpoint=self.kit.endpoint,

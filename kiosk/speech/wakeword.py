@@ -4,7 +4,7 @@ screen. microWakeWord models (Apache-2.0) run by ``pymicro-wakeword`` on TensorF
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -45,11 +45,18 @@ class WakeWord:
             old.close()
 
 
-def after_wake_word(blocks: Iterable[np.ndarray], wake: WakeWord) -> Iterator[np.ndarray]:
-    """Nothing until the wake word is heard, then everything after it (the question)."""
+def after_wake_word(blocks: Iterable[np.ndarray], wake: WakeWord, should_stop: Callable[[], bool] = lambda: False,
+                    woke: Callable[[], None] = lambda: None) -> Iterator[np.ndarray]:
+    """Nothing until the wake word is heard, then everything after it (the question). ``should_stop`` ends
+    the wait with nothing (a tap, a typed question, a wiped session); ``woke`` is told when it is heard."""
     it = iter(blocks)
     for block in it:
+        if should_stop():
+            return
         if wake.heard(block):
             wake.reset()
+            woke()
             break
+    else:
+        return
     yield from it

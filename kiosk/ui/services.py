@@ -50,12 +50,20 @@ class KioskServices:
     def suggestions(self, n: int) -> list[str]:
         return self.kiosk.index.suggestions()[:n]
 
-    def talk(self, on_open, on_partial, on_level, should_stop, on_heard, listener: TurnListener) -> Any:
+    def hands_free(self) -> str:
+        """The wake word's phrase ("Okay Nabu") when hands-free listening is on, else ""."""
+        wake = self.voice.kit.wake_word
+        return wake.phrase.title() if wake is not None else ""
+
+    def talk(self, on_open, on_partial, on_level, should_stop, on_heard, listener: TurnListener,
+             on_wake=None) -> Any:
+        """One voice turn; ``on_wake`` given: it waits for the wake word first (hands-free), else a tap
+        addressed the kiosk and it listens straight away."""
         self.voice.kit.recognizers()  # loaded before the microphone opens (Whisper takes ~1 s)
         source = self._audio().open()  # open only while the visitor talks; the UI shows it the whole time
-        return self.voice(source, ListenProgress(on_open, on_partial, on_level), should_stop, listener,
-                          after_listening=source.close, proceed=on_heard,
-                          wake=False).answer  # the tap addressed the kiosk: no wake word first
+        progress = ListenProgress(on_open, on_partial, on_level, on_wake or (lambda: None))
+        return self.voice(source, progress, should_stop, listener, after_listening=source.close, proceed=on_heard,
+                          wake=on_wake is not None).answer
 
     def ask(self, question: str, listener: TurnListener) -> Any:
         return self.voice.answer(question, listener)

@@ -182,6 +182,7 @@ class KioskRoot(BoxLayout):
             self._to_latest()
         self._show("keyboard_row", self.typing)
         ids.talk.text = st.talk_label
+        ids.invitation.text = escape_markup(st.invitation)
         ids.pin_message.text = escape_markup(st.pin_message)
         ids.pin_dots.text = " ".join("*" * st.pin_digits) or "-"
         ids.staff_report.text = "\n".join(f"[b]{escape_markup(k)}:[/b] {escape_markup(str(v))}"

@@ -76,6 +76,32 @@ def test_a_tap_on_the_touchscreen_needs_no_wake_word(voice, tmp_path):
     assert answer is not None and "toilet" in answer.answer.lower()
 
 
+def test_hands_free_on_the_touchscreen_wakes_on_the_phrase_and_answers(voice, tmp_path):
+    from kiosk.app import Kiosk
+    from kiosk.config import load_config
+    from kiosk.speech.capture import WavSource
+    from kiosk.ui.services import KioskServices
+
+    audio = np.concatenate([np.zeros(RATE, np.float32), voice("Where is the cafe?"), np.zeros(RATE, np.float32),
+                            voice("Okay Nabu."), np.zeros(RATE // 4, np.float32), voice("Where are the toilets?"),
+                            np.zeros(RATE * 2, np.float32)])
+    write_wav(tmp_path / "hands-free.wav", audio, RATE)
+    cfg = load_config(None, env={"KIOSK_DATA_DIR": str(tmp_path / "d"), "KIOSK_CONFIG": "",
+                                 "KIOSK_SPEECH_WAKE_WORD": "okay_nabu"})
+    kiosk = Kiosk(cfg, load_model=False)
+    heard, woke = [], []
+    try:
+        services = KioskServices(kiosk, audio=lambda: WavSource(tmp_path / "hands-free.wav", realtime=False))
+        assert services.hands_free() == "Okay Nabu"
+        answer = services.talk(lambda: None, lambda _t: None, lambda _l: None, lambda: False,
+                               lambda text: heard.append(text) or True, lambda _e: None,
+                               on_wake=lambda: woke.append(True))
+    finally:
+        kiosk.close()
+    assert woke == [True] and "toilet" in heard[0].lower() and "cafe" not in heard[0].lower(), heard
+    assert answer is not None and "toilet" in answer.answer.lower()
+
+
 def test_a_wake_word_that_does_not_exist_is_a_clear_error_and_the_kiosk_still_listens(tmp_path):
     from kiosk.app import make_wake_word
     from kiosk.config import load_config

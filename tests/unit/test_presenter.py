@@ -292,3 +292,75 @@ def test_a_typed_question_still_queued_at_the_wipe_is_dropped():
     while jobs:
         jobs.pop(0)()
     assert not any(c.startswith("ask:") for c in svc.calls) and p.state.turns == []
+
+
+# -- hands-free: the wake word ------------------------------------------------------------------------------
+class Worker:
+    """The presenter's one worker, stepped by the test."""
+
+    def __init__(self) -> None:
+        self.jobs: list = []
+
+    def __call__(self, job) -> None:
+        self.jobs.append(job)
+
+    def step(self) -> None:
+        self.jobs.pop(0)()
+
+
+def hands_free(wake):
+    svc = FakeServices(wake_phrase="Okay Nabu", wake=wake)
+    worker, clock = Worker(), ManualClock()
+    p = KioskPresenter(svc, run=worker, post=lambda fn: fn(), clock=clock,
+                       settings=Settings(idle_reset_s=45, countdown_s=10))
+    p.start()
+    worker.step()  # load: venue, suggestions, the wake phrase
+    return p, svc, worker, clock
+
+
+def test_hands_free_waits_for_the_wake_word_and_says_so_on_screen():
+    p, svc, worker, _ = hands_free(lambda stop: True)
+    assert p.state.mic == "waiting" and "Okay Nabu" in p.state.status.mic
+    assert "Okay Nabu" in p.state.invitation and "Okay Nabu" in p.state.talk_label
+    worker.step()  # the wake word, then the question, then its answer
+    assert svc.calls[:2] == ["wait_for_wake", "listen"] and "ask:where are the toilets" in svc.calls
+    assert p.state.screen == "conversation" and p.state.turns[-1].answer == "Toilets are on the ground floor."
+    assert p.state.mic == "waiting" and len(worker.jobs) == 1  # and it waits for the next one
+
+
+def test_a_tap_calls_off_the_wait_and_listens_straight_away():
+    stops = []
+    p, svc, worker, _ = hands_free(lambda stop: stops.append(stop) or not stop())
+    p.tap_talk()
+    assert p.state.mic == "opening"
+    worker.step()  # the wait, called off by the tap: nothing asked, nothing shown
+    assert stops and stops[0]() and p.state.message == "" and not p.state.turns
+    worker.step()  # the tap's own turn, no wake word
+    assert svc.calls == ["wait_for_wake", "listen", "ask:where are the toilets"]
+    assert p.state.turns[-1].question == "where are the toilets"
+
+
+def test_typing_or_a_wipe_calls_off_the_wait_too():
+    p, svc, worker, _ = hands_free(lambda stop: not stop())
+    assert p.submit_text("Is there a cafe?")
+    worker.step()  # the called-off wait
+    worker.step()
+    assert "ask:Is there a cafe?" in svc.calls and "listen" not in svc.calls
+    p.wipe()
+    assert p.state.screen == "attract"
+    while worker.jobs:
+        worker.step()
+        if p.state.mic == "waiting":
+            break
+    assert p.state.mic == "waiting"  # after the wipe, hands-free again
+
+
+def test_a_wait_that_ends_by_itself_is_retried_after_a_rest_not_in_a_loop():
+    p, svc, worker, clock = hands_free(lambda stop: False)  # the audio stops: no wake word, no tap
+    worker.step()
+    assert p.state.mic == "off" and not worker.jobs
+    p.tick()
+    assert not worker.jobs
+    clock.advance(2.5)
+    p.tick()
+    assert p.state.mic == "waiting" and len(worker.jobs) == 1
