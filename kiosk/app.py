@@ -271,7 +271,8 @@ class Kiosk:
             self.echo = use_route(sc.echo_cancel)  # before any audio stream is opened
             self._speech = SpeechKit(
                 lambda: build_recognizers(self.config, pack_bias(self.index.entries(), self.venue), engine),
-                VadConfig(end_silence_s=sc.end_silence_s, max_utterance_s=sc.max_utterance_s,
+                VadConfig(end_silence_s=sc.end_silence_s, complete_silence_s=sc.complete_silence_s,
+                          max_utterance_s=sc.max_utterance_s,
                           no_speech_timeout_s=sc.no_speech_timeout_s),
                 lambda: Microphone(sc.device or None), speech_detector=lambda: make_speech_detector(self.config),
                 wake_word=make_wake_word(self.config), echo_cancelled=self.echo is not None)

@@ -117,6 +117,9 @@ class SpeechConfig:
                            "kiosk_ec_sink, loaded by packaging/kiosk-session), listen and speak through it, so "
                            "visitors can talk over the kiosk; 'off': never.", "auto")
     end_silence_s: float = doc("Silence that ends an utterance.", 0.6)
+    complete_silence_s: float = doc("A shorter silence that ends it when the words so far are a whole "
+                                    "sentence (the final transcript, made speculatively, ends in . ? or !); "
+                                    "0 = always wait end_silence_s.", 0.0)
     max_utterance_s: float = doc("Longest utterance before it is cut off.", 15.0)
     no_speech_timeout_s: float = doc("Give up listening when nobody speaks for this long.", 8.0)
 

@@ -21,7 +21,7 @@ LEAD_S = 0.6  # WavSource's room tone before the question
 
 
 class _Timed:
-    """A WavSource that notes when its first block was handed out (the audio clock's zero)."""
+    """A WavSource that notes when its audio clock started (its first block's first sample)."""
 
     def __init__(self, source) -> None:
         self.source, self.t0 = source, 0.0
@@ -35,8 +35,8 @@ class _Timed:
 
     def blocks(self):
         for i, block in enumerate(self.source.blocks()):
-            if i == 0:
-                self.t0 = time.perf_counter()
+            if i == 0:  # the first block arrives once it has been recorded: the clock started a block earlier
+                self.t0 = time.perf_counter() - len(block) / RATE
             yield block
 
     def close(self) -> None:

@@ -16,12 +16,13 @@ BLOCK_S = 0.1
 
 
 def wav_blocks(clip: Clip, realtime: bool = False, block_s: float = BLOCK_S) -> Iterator[np.ndarray]:
-    """The clip in blocks; with ``realtime`` at the pace a microphone would deliver them."""
+    """The clip in blocks; with ``realtime`` at the pace a microphone would deliver them: each block once
+    its last sample has been "recorded"."""
     step = int(RATE * block_s)
     start = time.monotonic()
     for i in range(0, len(clip.samples), step):
         if realtime:
-            due = start + i / RATE
+            due = start + min(i + step, len(clip.samples)) / RATE
             delay = due - time.monotonic()
             if delay > 0:
                 time.sleep(delay)

@@ -14,6 +14,27 @@ from kiosk.speech.recognizers import Recognizer
 from kiosk.speech.vad import Endpointer, VadConfig
 
 SPECULATE_AFTER_S = 0.2
+SPECULATE_EARLY_S = 0.1  # when a whole sentence may end the utterance early, its pass must start sooner
+_SENTENCE_END = (".", "?", "!")
+
+
+# English closed-class words: a sentence does not end on one of these. Whisper punctuates fragments
+# ("What time do you?"), so a visitor who hesitates after "do you" has not finished.
+_OPEN_ENDED = frozenset("""a an the this that these those my your our their his her its some any no every each
+    to for of in on at by with from into onto about near behind beside between under over than as like
+    and or but so because if when while where what which who whom whose how why
+    do does did is are was were be been am can could will would shall should may might must have has had
+    i you we they he she it there not very more most much many""".split())
+
+
+def whole_sentence(text: str) -> bool:
+    """A transcript that reads as finished: two or more words ending in . ? or ! (not a trailing "..."),
+    and not on a word that cannot end an English sentence."""
+    t = text.strip()
+    if len(t.split()) < 2 or not t.endswith(_SENTENCE_END) or t.endswith(("..", "…")):
+        return False
+    last = t.rstrip(".?!").split()[-1].lower().strip(",;:'\"")
+    return last not in _OPEN_ENDED
 
 
 @dataclass
@@ -81,8 +102,11 @@ def transcribe_blocks(blocks: Iterable[np.ndarray], rec: Recognizer, final_pass:
         if pool is not None:
             if ep.silence_run == 0.0:
                 spec = None  # still talking: a speculative pass would miss words
-            elif spec is None and ep.silence_run >= SPECULATE_AFTER_S:
+            elif spec is None and ep.silence_run >= (SPECULATE_EARLY_S if ep.c.complete_silence_s else SPECULATE_AFTER_S):
                 spec = (n, pool.submit(accurate.transcribe, np.concatenate(heard)))
+            elif (spec is not None and ep.c.complete_silence_s and ep.silence_run >= ep.c.complete_silence_s
+                  and spec[1].done() and whole_sentence(spec[1].result())):
+                state = ep.complete()
         if ep is not None and state == Endpointer.DONE:
             break
     t = time.perf_counter()

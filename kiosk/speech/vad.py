@@ -17,6 +17,9 @@ from dataclasses import dataclass
 class VadConfig:
     start_s: float = 0.12
     end_silence_s: float = 0.6
+    # A shorter silence ends the utterance when what was said is already a whole sentence (the transcript
+    # of the speculative final pass ends in . ? or !); 0 = always wait end_silence_s.
+    complete_silence_s: float = 0.0
     max_utterance_s: float = 15.0
     no_speech_timeout_s: float = 8.0
     ratio: float = 3.0           # speech = level above ratio x noise floor
@@ -88,6 +91,12 @@ class Endpointer:
             self._finish("silence")
         elif self.utterance_s >= self.c.max_utterance_s:
             self._finish("max_length")
+        return self.state
+
+    def complete(self) -> str:
+        """What was said is a whole sentence: the utterance ends before the full silence."""
+        if self.state == self.SPEAKING:
+            self._finish("complete")
         return self.state
 
     def stop(self) -> str:

@@ -184,6 +184,8 @@ SHORT_UTTERANCES = ["tickets", "toilets", "the cafe", "queen of hearts", "where'
 
 
 def test_a_short_utterance_comes_back_once_with_its_first_word(tmp_path):
+    from difflib import SequenceMatcher
+
     """Issue 14: short utterances came back two or three times ("tickets, tickets, tickets"): Whisper's
     decoder loops when the encoder window is cut below 30 s. One to three words in a natural voice, with
     0.2 s and 1.5 s of silence around them, through `kiosk transcribe` (pack words as the prompt)."""
@@ -202,7 +204,12 @@ def test_a_short_utterance_comes_back_once_with_its_first_word(tmp_path):
             words = [w for w in heard.lower().replace(",", " ").replace(".", " ").replace("?", " ").split()]
             if loops(heard) or len(words) > len(text.split()) + 1:
                 misses.append((text, pad, heard))
-            first = text.split()[0].replace("ten", "10")
-            if not heard.lower().startswith((first, text.split()[0])):
+            # The first syllable is there: the first word heard is the word said, or one sound off it (Piper's
+            # voice varies from run to run, and "Toilets" is sometimes heard as "Coilets"); a clipped start
+            # ("lets", "ilets") is not.
+            said = text.split()[0].lower()
+            first_heard = (words or [""])[0]
+            if not any(len(first_heard) >= len(w) - 1 and SequenceMatcher(None, w, first_heard).ratio() >= 0.8
+                       for w in (said, said.replace("ten", "10"))):
                 misses.append((text, pad, heard, "first word"))
     assert not misses, misses

@@ -72,3 +72,19 @@ def test_transcription_stops_on_tap_before_the_audio_ends():
 
     tr = transcribe_blocks(blocks(), Rec(), endpoint=VadConfig(), should_stop=lambda: len(fed) > 20)
     assert tr.end_reason == "tap" and len(fed) < len(loud)
+
+
+def test_a_whole_sentence_may_end_the_utterance_before_the_full_silence():
+    from kiosk.speech.listen import whole_sentence
+    from kiosk.speech.vad import Endpointer, VadConfig
+
+    assert whole_sentence("Where are the toilets?") and whole_sentence("I lost my bag.")
+    assert not whole_sentence("Where is the...") and not whole_sentence("Toilets?") and not whole_sentence("")
+    ep = Endpointer(VadConfig(complete_silence_s=0.3))
+    assert ep.complete() == Endpointer.WAITING  # nothing said yet: nothing to end
+    for _ in range(10):
+        ep.process(0.03, 0.0)
+    for _ in range(10):
+        ep.process(0.03, 0.2)
+    assert ep.state == Endpointer.SPEAKING
+    assert ep.complete() == Endpointer.DONE and ep.reason == "complete"
