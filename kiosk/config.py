@@ -263,6 +263,20 @@ _SECTION_TYPES = {"device": DeviceConfig, "llm": LLMConfig, "knowledge": Knowled
                   "sync": SyncConfig, "tts": TTSConfig, "ui": UIConfig, "bundles": BundlesConfig}
 
 
+def hub_overlay(data_dir: Path) -> dict[str, dict[str, Any]]:
+    """Settings from this kiosk's enrolment with a hub (``kiosk enrol``): the device id and the hub's URLs."""
+    import json
+
+    try:
+        e = json.loads((data_dir / "hub.json").read_text())
+        out = {"device": {"id": e["device_id"]}, "ingest": {"url": e["ingest_url"]}}
+        if e.get("cloud_base_url"):  # a hub that answers escalations says so
+            out["cloud"] = {"base_url": e["cloud_base_url"]}
+        return out
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
 def bundle_overlay(bundles_dir: Path) -> dict[str, dict[str, Any]]:
     """Settings from the installed bundle (``kiosk bundle install``): its model, pack and config file.
     A bundle may not change where data lives or which keys are trusted."""
@@ -375,6 +389,9 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
         data_dir = env["KIOSK_DATA_DIR"]
     if not data_dir:
         data_dir = str(default_data_dir())
+    for section, values in hub_overlay(Path(data_dir).expanduser()).items():
+        for name, value in values.items():  # enrolled with a hub: its URLs, unless this config sets its own
+            sections[section].setdefault(name, value)
     for section, values in bundle_overlay(Path(data_dir).expanduser() / "bundles").items():
         for name, value in values.items():  # the bundle fills in what this kiosk's own config leaves unset
             sections[section].setdefault(name, value)

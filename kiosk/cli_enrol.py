@@ -1,0 +1,45 @@
+"""`kiosk enrol HUB_URL CODE`: register this kiosk's device key with a hub, which then receives its outbox."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from kiosk.cli_common import config as _config
+from kiosk.cli_common import emit as _emit
+from kiosk.cli_common import fail as _fail
+from kiosk.errors import KioskError
+
+
+def cmd_enrol(args) -> int:
+    import httpx
+
+    from kiosk.identity import Enrolment, device_key, public_key_bytes, save_enrolment
+    from kiosk.store.db import utcnow
+
+    cfg = _config(args)
+    cfg.data_path.mkdir(parents=True, exist_ok=True)
+    key = device_key(cfg.data_path)
+    # [device] id when set, else one derived from the device key (one machine may run several kiosks)
+    device_id = cfg.device.id or "kiosk-" + hashlib.sha256(public_key_bytes(key)).hexdigest()[:16]
+    url = args.hub_url.rstrip("/")
+    try:
+        r = httpx.post(f"{url}/v1/enrol", timeout=15, json={
+            "code": args.code, "device_id": device_id,
+            "public_key": base64.b64encode(public_key_bytes(key)).decode()})
+    except httpx.HTTPError as exc:
+        return _fail(KioskError("hub_unreachable", f"cannot reach the hub at {url}: {exc}"), args.json)
+    if r.status_code != 200:
+        try:
+            reason = r.json().get("reason", r.text[:200])
+        except ValueError:
+            reason = r.text[:200]
+        return _fail(KioskError("enrol_refused", f"the hub refused enrolment ({r.status_code}): {reason}"),
+                     args.json)
+    got = r.json()
+    e = Enrolment(hub_url=url, device_id=got["device_id"], ingest_url=got["ingest_url"],
+                  cloud_base_url=got["cloud_base_url"], ring=got["ring"], enrolled_at=utcnow())
+    save_enrolment(cfg.data_path, e)
+    out = e.public()
+    _emit(out) if args.json else print(f"enrolled as {e.device_id} (ring {e.ring}) with {url}")
+    return 0

@@ -1,0 +1,152 @@
+"""The hub's HTTP API (FastAPI): enrolment, the kiosks' CloudEvents ingest, health and Prometheus metrics.
+
+Every kiosk request but enrolment is signed (``kiosk.signatures``). Refusals carry a status and a JSON body
+``{"error": code, "reason": words}``; nothing of a refused request is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy import Engine
+
+from kiosk.hub import store
+from kiosk.signatures import MAX_SKEW_S, SignatureError, parse, verify
+
+MAX_BODY = 1024 * 1024
+CE_BATCH = "application/cloudevents-batch+json"
+
+
+def _refuse(status: int, code: str, reason: str) -> JSONResponse:
+    return JSONResponse({"error": code, "reason": reason}, status_code=status)
+
+
+def check_event(ev: Any, source: str) -> str:
+    """Why this event cannot be held, or "" (the kiosk's CloudEvents 1.0, JSON batch mode)."""
+    if not isinstance(ev, dict):
+        return "not an object"
+    if ev.get("specversion") != "1.0":
+        return "specversion is not 1.0"
+    for key in ("id", "type", "time"):
+        if not isinstance(ev.get(key), str) or not 0 < len(ev[key]) <= 128:
+            return f"{key} missing or not a string of 1-128 characters"
+    if ev.get("source") != source:
+        return f"source {str(ev.get('source'))[:64]!r} is not the signing device"
+    return ""
+
+
+def create_app(engine: Engine, public_url: str = "") -> FastAPI:
+    app = FastAPI(title="kiosk hub", docs_url=None, redoc_url=None)
+    counts: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def count(outcome: str) -> None:
+        with lock:
+            counts[outcome] += 1
+
+    async def body_of(request: Request) -> bytes | JSONResponse:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_BODY:
+            return _refuse(413, "too_large", f"the body is over {MAX_BODY} bytes")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                return _refuse(413, "too_large", f"the body is over {MAX_BODY} bytes")
+        return body
+
+    def authenticate(request: Request, body: bytes) -> str | JSONResponse:
+        """The signing device's id, or the refusal."""
+        try:
+            signed = parse(request.headers)
+            dev = store.device(engine, signed.keyid)
+            if dev is None:
+                return _refuse(401, "unknown_device", f"device {signed.keyid!r} is not enrolled")
+            verify(request.headers, request.method, request.url.path, body, dev.public_key)
+        except SignatureError as exc:
+            return _refuse(401, exc.code, exc.message)
+        if dev.state != "active":
+            return _refuse(403, "revoked", f"device {dev.id!r} is revoked")
+        if not store.spend_nonce(engine, signed.keyid, signed.nonce, signed.created):
+            return _refuse(401, "replayed", "this signature's nonce was used before")
+        return dev.id
+
+    @app.get("/healthz")
+    def healthz() -> dict:
+        return {"ok": True}
+
+    @app.post("/v1/enrol")
+    async def enrol(request: Request):
+        body = await body_of(request)
+        if isinstance(body, JSONResponse):
+            return body
+        try:
+            req = json.loads(body)
+            key = base64.b64decode(req["public_key"], validate=True)
+            device_id, code = str(req["device_id"]), str(req["code"])
+        except (ValueError, KeyError, TypeError, binascii.Error):
+            return _refuse(400, "malformed", "expected JSON {code, device_id, public_key (base64)}")
+        if not 0 < len(device_id) <= 128:
+            return _refuse(400, "malformed", "device_id must be 1-128 characters")
+        try:
+            ring = store.enrol(engine, code, device_id, key)
+        except store.EnrolError as exc:
+            return _refuse(exc.status, exc.code, exc.message)
+        base = public_url.rstrip("/") or str(request.base_url).rstrip("/")
+        # cloud_base_url stays empty until this hub answers escalations: a kiosk keeps them queued meanwhile
+        return {"device_id": device_id, "ring": ring, "ingest_url": f"{base}/v1/events", "cloud_base_url": ""}
+
+    @app.post("/v1/events")
+    async def ingest(request: Request):
+        body = await body_of(request)
+        if isinstance(body, JSONResponse):
+            count("too_large")
+            return body
+        who = authenticate(request, body)
+        if isinstance(who, JSONResponse):
+            count("refused")
+            return who
+        try:
+            batch = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            count("malformed")
+            return _refuse(400, "malformed_json", "the body is not JSON")
+        if not isinstance(batch, list):
+            count("malformed")
+            return _refuse(400, "not_a_batch", f"expected a {CE_BATCH} array of events")
+        rows, rejected = [], []
+        for i, ev in enumerate(batch):
+            why = check_event(ev, who)
+            if why:
+                rejected.append({"index": i, "id": ev.get("id") if isinstance(ev, dict) else None, "reason": why})
+            else:
+                rows.append({"source": who, "id": ev["id"], "type": ev["type"], "time": ev["time"],
+                             "data": ev.get("data")})
+        new = store.store_events(engine, rows)
+        if int(time.time()) % 60 == 0:
+            store.prune_nonces(engine, int(time.time()) - 2 * MAX_SKEW_S)
+        count("accepted")
+        return {"accepted": new, "duplicates": len(rows) - new, "rejected": rejected}
+
+    @app.get("/metrics")
+    def metrics() -> PlainTextResponse:
+        s = store.stats(engine)
+        lines = ["# HELP kiosk_hub_devices Enrolled devices by state.", "# TYPE kiosk_hub_devices gauge"]
+        lines += [f'kiosk_hub_devices{{state="{k}"}} {v}' for k, v in sorted(s["devices"].items())]
+        lines += ["# HELP kiosk_hub_events Events held, by type.", "# TYPE kiosk_hub_events gauge"]
+        lines += [f'kiosk_hub_events{{type="{k}"}} {v}' for k, v in sorted(s["events"].items())]
+        lines += ["# HELP kiosk_hub_ingest_requests_total Ingest requests by outcome (this process).",
+                  "# TYPE kiosk_hub_ingest_requests_total counter"]
+        with lock:
+            lines += [f'kiosk_hub_ingest_requests_total{{outcome="{k}"}} {v}' for k, v in sorted(counts.items())]
+        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+
+    return app

@@ -1,0 +1,73 @@
+"""`kiosk hub ...`: serve, enrol-code, revoke, stats. Every command takes --db (default: SQLite in the
+hub's data dir) and brings the database to the current schema first."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from kiosk.cli_common import config as _config
+
+
+def db_url(args) -> str:
+    if args.db:
+        return args.db
+    d = _config(args).data_path / "hub"
+    d.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{d / 'hub.db'}"
+
+
+def _engine(args):
+    try:
+        from kiosk.hub.migrate import engine_for, upgrade
+    except ImportError as exc:  # the extra is not installed
+        print(f"the hub needs the [hub] extra: pip install -e '.[hub]' ({exc})", file=sys.stderr)
+        raise SystemExit(3) from exc
+    engine = engine_for(db_url(args))
+    upgrade(engine)
+    return engine
+
+
+def cmd_hub(args) -> int:
+    engine = _engine(args)
+    from kiosk.hub import store
+
+    if args.hub_cmd == "serve":
+        import uvicorn
+
+        from kiosk.hub.app import create_app
+
+        uvicorn.run(create_app(engine, args.public_url), host=args.host, port=args.port, log_level="warning")
+        return 0
+    if args.hub_cmd == "enrol-code":
+        code = store.new_code(engine, args.ring)
+        print(json.dumps({"code": code, "ring": args.ring}) if args.json else code)
+        return 0
+    if args.hub_cmd == "revoke":
+        ok = store.revoke(engine, args.device)
+        print(json.dumps({"revoked": ok, "device": args.device}) if args.json else
+              f"{args.device}: {'revoked' if ok else 'no such device'}")
+        return 0 if ok else 4
+    if args.hub_cmd == "stats":
+        s = store.stats(engine)
+        print(json.dumps(s) if args.json else "\n".join(f"{k}: {v}" for k, v in s.items()))
+        return 0
+    return 2
+
+
+def add_parsers(add, leaf) -> None:
+    sp = add("hub", cmd_hub, "the fleet hub: receives what kiosks send", json_flag=False)
+    hsub = sp.add_subparsers(dest="hub_cmd", required=True)
+
+    def cmd(name: str, help: str):
+        p = leaf(hsub, name, help)
+        p.add_argument("--db", help="database URL (default: SQLite in the data dir; postgresql+psycopg://...)")
+        return p
+
+    s = cmd("serve", "run the hub's HTTP server")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8470)
+    s.add_argument("--public-url", default="", help="the URL kiosks reach this hub at (default: as requested)")
+    cmd("enrol-code", "print a one-time enrolment code").add_argument("--ring", default="all")
+    cmd("revoke", "revoke a device: its next request is refused").add_argument("device")
+    cmd("stats", "devices by state, events held by type, escalations by state")

@@ -1,0 +1,111 @@
+"""What the hub does with its database: enrolment codes, devices, nonces, events. Safe with several hub
+processes on one database: every check-and-change is one statement the database makes atomic."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from kiosk.hub.tables import devices, enrol_codes, events, nonces
+
+CODE_TTL = timedelta(hours=24)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def new_code(engine: Engine, ring: str = "all") -> str:
+    """A one-time enrolment code (shown once; only its hash is kept), valid for a day."""
+    code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
+    t = now()
+    with engine.begin() as c:
+        c.execute(insert(enrol_codes).values(code_hash=_hash(code), ring=ring, created_at=t,
+                                             expires_at=t + CODE_TTL, used_by=None))
+    return code
+
+
+class EnrolError(Exception):
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+def enrol(engine: Engine, code: str, device_id: str, public_key: bytes) -> str:
+    """Spend ``code`` on this device; returns its ring. One transaction: a code is spent once, by one device."""
+    if len(public_key) != 32:
+        raise EnrolError("bad_public_key", "the public key is not a raw Ed25519 key (32 bytes)", 400)
+    with engine.begin() as c:
+        ring = c.execute(update(enrol_codes)
+                         .where(enrol_codes.c.code_hash == _hash(code), enrol_codes.c.used_by.is_(None),
+                                enrol_codes.c.expires_at > now())
+                         .values(used_by=device_id).returning(enrol_codes.c.ring)).scalar()
+        if ring is None:
+            raise EnrolError("bad_code", "the enrolment code is unknown, used or expired", 403)
+        old = c.execute(select(devices.c.public_key, devices.c.state).where(devices.c.id == device_id)).first()
+        if old is not None and (old.public_key != public_key or old.state == "revoked"):
+            raise EnrolError("device_exists", f"device {device_id!r} is enrolled with another key or revoked",
+                             409)
+        if old is None:
+            c.execute(insert(devices).values(id=device_id, public_key=public_key, ring=ring, state="active",
+                                             enrolled_at=now(), last_seen=now()))
+        else:
+            c.execute(update(devices).where(devices.c.id == device_id).values(ring=ring, last_seen=now()))
+    return ring
+
+
+def device(engine: Engine, device_id: str):
+    with engine.connect() as c:
+        return c.execute(select(devices).where(devices.c.id == device_id)).first()
+
+
+def revoke(engine: Engine, device_id: str) -> bool:
+    with engine.begin() as c:
+        return c.execute(update(devices).where(devices.c.id == device_id).values(state="revoked")).rowcount == 1
+
+
+def spend_nonce(engine: Engine, keyid: str, nonce: str, created: int) -> bool:
+    """False if this device used this nonce before (a replay)."""
+    try:
+        with engine.begin() as c:
+            c.execute(insert(nonces).values(keyid=keyid, nonce=nonce, created=created))
+            c.execute(update(devices).where(devices.c.id == keyid).values(last_seen=now()))
+        return True
+    except IntegrityError:
+        return False
+
+
+def prune_nonces(engine: Engine, older_than: int) -> None:
+    with engine.begin() as c:
+        c.execute(nonces.delete().where(nonces.c.created < older_than))
+
+
+def store_events(engine: Engine, rows: list[dict[str, Any]]) -> int:
+    """Insert, skipping any (source, id) already held; returns how many were new."""
+    if not rows:
+        return 0
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    t = now()
+    with engine.begin() as c:
+        res = c.execute(upsert(events).on_conflict_do_nothing(index_elements=["source", "id"])
+                        .returning(events.c.id), [{**r, "received_at": t} for r in rows])
+        return len(res.all())
+
+
+def stats(engine: Engine) -> dict[str, Any]:
+    with engine.connect() as c:
+        by_state = dict(c.execute(select(devices.c.state, func.count()).group_by(devices.c.state)).all())
+        by_type = dict(c.execute(select(events.c.type, func.count()).group_by(events.c.type)).all())
+    return {"devices": by_state, "events": by_type, "escalations": {}}
