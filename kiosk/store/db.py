@@ -26,6 +26,7 @@ def connect(path: str | Path) -> sqlite_utils.Database:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA secure_delete=ON")  # a wiped session's words are overwritten, not just unlinked
         db = sqlite_utils.Database(conn)
         migrate(db)
         return db

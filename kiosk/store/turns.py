@@ -9,8 +9,21 @@ import sqlite_utils
 
 from kiosk.domain.events import Answered, TurnEvent
 from kiosk.domain.models import Answer
+from kiosk.domain.redact import RedactionError, redact
 from kiosk.store.db import utcnow, write
 from kiosk.store.outbox import KINDS
+
+
+NOT_KEPT = "[not kept: it could not be redacted]"
+
+
+def kept(text: str) -> str | None:
+    """A visitor's words as they may be written to disk: redacted (e-mail addresses, card numbers, IBANs,
+    phone numbers), or None when redaction fails (then nothing of them is written)."""
+    try:
+        return redact(text)[0]
+    except RedactionError:
+        return None
 
 
 class TurnStore:
@@ -25,7 +38,10 @@ class TurnStore:
             self.record(event.answer, event.session_id)
 
     def record(self, answer: Answer, session_id: str) -> None:
+        """No raw personal data reaches the disk: the question is redacted here, before it is queued for
+        escalation or kept in the session's transcript (not only when it is sent)."""
         now = utcnow()
+        question = kept(answer.question)
 
         def tx(conn):
             conn.execute(
@@ -34,14 +50,14 @@ class TurnStore:
                 (uuid.uuid4().hex, now, session_id, answer.source, answer.model or "none", answer.tier,
                  answer.tokens_in, answer.tokens_out, round(answer.total_ms, 2), round(answer.ttft_ms, 2),
                  int(answer.escalated)))
-            if answer.escalated:
+            if answer.escalated and question is not None:  # unredactable: the meter counts it, nothing is sent
                 conn.execute(
                     "INSERT INTO escalations (id, created_at, session_id, question, context) VALUES (?,?,?,?,?)",
-                    (uuid.uuid4().hex, now, session_id, answer.question,
+                    (uuid.uuid4().hex, now, session_id, question,
                      json.dumps({"entry_ids": answer.entry_ids, "confidence": round(answer.confidence, 3),
                                  "reason": answer.note, "reason_code": answer.reason})))
             conn.execute("INSERT INTO session_turns (session_id, time, question, answer, source, entry_ids) "
-                         "VALUES (?,?,?,?,?,?)", (session_id, now, answer.question, answer.answer,
+                         "VALUES (?,?,?,?,?,?)", (session_id, now, question or NOT_KEPT, answer.answer,
                                                   answer.source, json.dumps(answer.entry_ids)))
 
         write(self.db, tx)

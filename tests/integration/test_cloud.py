@@ -90,3 +90,29 @@ def test_failed_turns_leave_redacted_sketches(tmp_path):
         assert rows[1]["length"] == 917
     finally:
         kiosk.close()
+
+
+def test_no_raw_personal_data_is_written_to_the_kiosks_disk(tmp_path):
+    """Issue 15: an escalation kept the visitor's raw question (an e-mail address in it) on disk until it was
+    delivered. Now questions are redacted before anything is written: the escalation queue, the session's
+    transcript, and (secure_delete) the pages a wiped session leaves behind."""
+    cfg = load_config(None, env={"KIOSK_DATA_DIR": str(tmp_path / "d"), "KIOSK_CONFIG": "",
+                                 "KIOSK_LLM_ENABLED": "0"})
+    secrets = ["jane.doe@example.com", "4111 1111 1111 1111", "+44 20 7946 0958"]
+    kiosk = Kiosk(cfg)
+    try:
+        answers = [kiosk.ask(q) for q in (
+            "Can a curator write to me at jane.doe@example.com about my grandfather's trawler logbook?",
+            "I paid with card 4111 1111 1111 1111 and was charged twice for the planetarium, who refunds it?",
+            "Please ring me back on +44 20 7946 0958 about booking the whole lighthouse for a wedding.")]
+        assert any(a.escalated for a in answers)
+        queued = [r["question"] for r in kiosk.db.query("SELECT question FROM escalations")]
+        assert queued and all("[" in q for q in queued), queued
+        kiosk.reset_session()
+    finally:
+        kiosk.close()
+    for f in (tmp_path / "d").rglob("*"):
+        if f.is_file():
+            data = f.read_bytes()
+            for s in secrets:
+                assert s.encode() not in data, (f.name, s)
