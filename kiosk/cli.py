@@ -423,7 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = leaf(csub, "show", "print the effective configuration (TOML)")
     c.add_argument("--docs", action="store_true", help="list every setting with its documentation")
     from kiosk.cli_bundle import add_parsers
-    from kiosk.cli_enrol import cmd_enrol
+    from kiosk.cli_enrol import cmd_enrol, cmd_pin
     from kiosk.hub.cli import add_parsers as add_hub_parsers
 
     add_parsers(add, leaf)
@@ -431,6 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("enrol", cmd_enrol, "register this kiosk with a fleet hub (a one-time code from `kiosk hub enrol-code`)")
     sp.add_argument("hub_url")
     sp.add_argument("code")
+    sp = add("pin", cmd_pin, "the staff screen's PIN", json_flag=False)
+    leaf(sp.add_subparsers(dest="pin_cmd", required=True), "set",
+         "choose the staff PIN (asked twice on a terminal, else one line of stdin)")
     sp = add("doctor", cmd_doctor, "check this machine's set-up")
     sp.add_argument("--build", action="store_true", help="only check the llama.cpp build (no AMX)")
     return p

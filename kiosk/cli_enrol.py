@@ -43,3 +43,28 @@ def cmd_enrol(args) -> int:
     out = e.public()
     _emit(out) if args.json else print(f"enrolled as {e.device_id} (ring {e.ring}) with {url}")
     return 0
+
+
+def cmd_pin(args) -> int:
+    """`kiosk pin set`: choose the staff PIN (asked twice on a terminal; one line of stdin otherwise)."""
+    import getpass
+    import sys
+
+    from kiosk.errors import InputError
+    from kiosk.staff_pin import save_pin
+
+    cfg = _config(args)
+    if sys.stdin.isatty():
+        pin = getpass.getpass("New staff PIN (4 to 8 digits): ")
+        if getpass.getpass("The same PIN again: ") != pin:
+            return _fail(InputError("pin_mismatch", "the two PINs differ; nothing changed"), args.json)
+    else:
+        pin = sys.stdin.readline().strip()
+    try:
+        save_pin(cfg.data_path, pin)
+    except ValueError as exc:
+        return _fail(InputError("bad_pin", f"{exc}; nothing changed"), args.json)
+    if cfg.ui.staff_pin_sha256:
+        print("note: [ui] staff_pin_sha256 in the config still wins over this PIN", file=sys.stderr)
+    _emit({"pin": "set"}) if args.json else print("staff PIN set")
+    return 0

@@ -184,14 +184,14 @@ class SessionConfig:
 
 
 # sha256 of the factory PIN 2468; `kiosk status` warns while it is unchanged.
-FACTORY_PIN_SHA256 = "a1fb4e703a9ef1fa4936801721ff285a97ac85330856674412e054892afe6972"
 
 
 @dataclass(frozen=True)
 class UIConfig:
     fullscreen: bool = doc("`kiosk run` fills the screen (`--windowed` overrides).", True)
-    staff_pin_sha256: str = doc("sha256 (hex) of the staff screen's PIN: "
-                                "`printf %s 1234 | sha256sum`. Factory PIN: 2468.", FACTORY_PIN_SHA256)
+    staff_pin_sha256: str = doc("sha256 (hex) of the staff screen's PIN (`printf %s 1234 | sha256sum`); empty "
+                                "= the PIN set with `kiosk pin set` or on the touchscreen at first start "
+                                "(kept salted in the data dir). There is no factory PIN.", "")
     pin_attempts: int = doc("Wrong PINs in a row before the staff screen locks for `pin_lockout_s`.", 5)
     pin_lockout_s: float = doc("Seconds the staff screen stays locked after too many wrong PINs.", 60.0)
     text_scale: float = doc("Starting text size (visitors can change it; 1.0 = normal).", 1.0)

@@ -11,11 +11,11 @@ from kiosk.store.outbox import Outbox
 
 
 def operator_warnings(config: Config) -> list[dict[str, str]]:
-    from kiosk.config import FACTORY_PIN_SHA256
+    from kiosk.staff_pin import pin_record
 
-    if config.ui.staff_pin_sha256.lower() == FACTORY_PIN_SHA256:
-        return [{"code": "factory_pin", "message": "the staff PIN is still the factory PIN (2468): set "
-                 "[ui] staff_pin_sha256"}]
+    if not pin_record(config):
+        return [{"code": "no_staff_pin", "message": "no staff PIN is set: the touchscreen asks for one at start "
+                 "(or `kiosk pin set`)"}]
     return []
 
 

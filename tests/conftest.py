@@ -38,7 +38,10 @@ def real_kiosk(tmp_path_factory, model_path):
     from kiosk.app import Kiosk
     from kiosk.config import load_config
 
+    from kiosk.staff_pin import save_pin
+
     data = tmp_path_factory.mktemp("kiosk-data")
+    save_pin(data, "2468")  # as `kiosk pin set` would have: the touchscreen starts on the visitor's screen
     cfg = load_config(None, env={"KIOSK_DATA_DIR": str(data), "KIOSK_CONFIG": "", "KIOSK_TURN_COMPOSE": "1"})
     kiosk = Kiosk(cfg)
     assert kiosk.engine is not None, kiosk.startup.warnings

@@ -147,6 +147,7 @@ class FakeServices:
     calls: list[str] = field(default_factory=list)
     tier: str = "full"
     wake_phrase: str = ""  # hands-free off
+    pins: list[str] = field(default_factory=list)  # staff PINs chosen on the touchscreen
     wake: Callable[[Callable[[], bool]], bool] = lambda should_stop: True  # heard, or called off: False
 
     def venue(self) -> str:
@@ -157,6 +158,12 @@ class FakeServices:
 
     def hands_free(self) -> str:
         return self.wake_phrase
+
+    def set_pin(self, pin: str) -> str:
+        from kiosk.domain.pin import make_record
+
+        self.pins.append(pin)
+        return make_record(pin)
 
     def talk(self, on_open, on_partial, on_level, should_stop, on_heard, listener, on_wake=None):
         """As the real voice turn: listen, tell what was heard, answer it unless told not to. Hands-free

@@ -8,13 +8,14 @@ that has since been wiped are dropped, so one visitor never sees the last one's 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import dataclasses
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from kiosk.domain.events import Retracted, Token, TurnListener
+from kiosk.domain.pin import matches as pin_matches
+from kiosk.domain.pin import valid as valid_pin
 from kiosk.domain.ports import Clock
 from kiosk.errors import InputError, KioskError, MicUnavailable, SpeechUnavailable
 from kiosk.presenters.state import TEXT_SCALES, TurnView, ViewState
@@ -46,13 +47,15 @@ class Services(Protocol):
     def staff_report(self) -> dict: ...
     def sync_now(self) -> str: ...
     def reload_pack(self) -> str: ...
+    def set_pin(self, pin: str) -> str:
+        """Keep a new staff PIN; returns its record (raises ValueError for one that is not 4-8 digits)."""
 
 
 @dataclass(frozen=True)
 class Settings:
     idle_reset_s: float = 45.0
     countdown_s: float = 10.0
-    pin_sha256: str = ""
+    pin_record: str = ""  # kiosk.domain.pin: empty = no PIN yet, the screen asks for one
     pin_attempts: int = 5
     pin_lockout_s: float = 60.0
     text_scale: float = 1.0
@@ -60,10 +63,10 @@ class Settings:
     suggestions: int = 4
 
     @classmethod
-    def from_config(cls, config) -> "Settings":
+    def from_config(cls, config, pin_record: str) -> "Settings":
         ui, s = config.ui, config.session
         return cls(idle_reset_s=s.idle_reset_s, countdown_s=min(s.countdown_s, s.idle_reset_s),
-                   pin_sha256=ui.staff_pin_sha256.lower(), pin_attempts=ui.pin_attempts,
+                   pin_record=pin_record, pin_attempts=ui.pin_attempts,
                    pin_lockout_s=ui.pin_lockout_s, text_scale=ui.text_scale, high_contrast=ui.high_contrast,
                    suggestions=ui.suggestions)
 
@@ -94,6 +97,7 @@ class KioskPresenter:
         self._stop_listening = threading.Event()
         self._last_activity = clock.monotonic()
         self._pin = ""
+        self._new_pin = ""  # first start: the PIN chosen, waiting for its confirmation
         self._pin_failures = 0
         self._locked_until = 0.0
         self.wipes = 0
@@ -143,6 +147,8 @@ class KioskPresenter:
             self._later(self._loaded)(venue, chips)
             self._later(self._hands_free)(self.services.hands_free())
         self._run(load)
+        if not self.s.pin_record:
+            self._ask_for_pin()
         self.refresh_status()
 
     def _loaded(self, venue: str, chips: list[str]) -> None:
@@ -461,6 +467,8 @@ class KioskPresenter:
         st.pin_digits, st.pin_message, st.staff, st.staff_message = 0, "", {}, ""
         st.text_scale, st.high_contrast = self.state_defaults()
         self._pin = ""
+        if not self.s.pin_record:
+            self._ask_for_pin()
         self.wipes += 1
         self._run(self.services.reset_session)
         self._changed()
@@ -481,6 +489,10 @@ class KioskPresenter:
     # -- staff -------------------------------------------------------------------------------------------
     def open_staff(self) -> None:
         self._touch()
+        if not self.s.pin_record:  # no PIN yet: choosing one is the way in
+            self._ask_for_pin()
+            self._changed()
+            return
         self._pin = ""
         self.state.screen, self.state.pin_digits = "pin", 0
         self.state.pin_message = "Staff only: enter the PIN."
@@ -504,8 +516,10 @@ class KioskPresenter:
         st = self.state
         if now < self._locked_until:
             st.pin_message = f"Locked after too many wrong PINs. Try again in {int(self._locked_until - now) + 1} s."
-        elif self.s.pin_sha256 and hmac.compare_digest(
-                hashlib.sha256(self._pin.encode()).hexdigest(), self.s.pin_sha256):
+        elif self.state.pin_setting:
+            self._set_pin_step()
+            return
+        elif pin_matches(self.s.pin_record, self._pin):
             self._pin_failures, st.screen, st.pin_message = 0, "staff", ""
             self.refresh_staff()
         else:
@@ -518,9 +532,32 @@ class KioskPresenter:
         self._pin, st.pin_digits = "", 0
         self._changed()
 
+    # -- first start: no staff PIN yet ----------------------------------------------------------------------
+    def _ask_for_pin(self) -> None:
+        st = self.state
+        st.screen, st.pin_setting, st.pin_digits, self._pin, self._new_pin = "pin", True, 0, "", ""
+        st.pin_message = "Welcome. Choose a staff PIN (4 to 8 digits) for the staff screen, then OK."
+
+    def _set_pin_step(self) -> None:
+        st = self.state
+        pin, self._pin, st.pin_digits = self._pin, "", 0
+        if not self._new_pin:
+            if not valid_pin(pin):
+                st.pin_message = "A staff PIN is 4 to 8 digits. Choose one, then OK."
+            else:
+                self._new_pin, st.pin_message = pin, "Enter the same PIN again to confirm, then OK."
+        elif pin != self._new_pin:
+            self._new_pin, st.pin_message = "", "The two PINs differ. Choose a staff PIN (4 to 8 digits)."
+        else:
+            self._new_pin = ""
+            self.s = dataclasses.replace(self.s, pin_record=self.services.set_pin(pin))
+            st.pin_setting, st.screen, st.pin_message = False, "attract", ""
+        self._changed()
+
     def close_staff(self) -> None:
         self._touch()
         self.state.screen, self.state.staff, self.state.staff_message = "attract", {}, ""
+        self.state.pin_setting, self._new_pin = False, ""
         self._changed()
 
     def refresh_staff(self) -> None:

@@ -52,6 +52,7 @@ class ViewState:
     message: str = ""  # one-line notice for the visitor (mic missing, question refused...)
     pin_digits: int = 0  # how many digits typed (shown as dots, never the digits)
     pin_message: str = ""
+    pin_setting: bool = False  # first start: the PIN pad chooses the staff PIN instead of checking it
     staff: dict = field(default_factory=dict)
     staff_message: str = ""
     status: StatusView = field(default_factory=StatusView)

@@ -144,8 +144,10 @@ def make_presenter(kiosk, loop: UiLoop, services=None, clock=None):
     from kiosk.ui.services import KioskServices
 
     services = services or KioskServices(kiosk, speak=kiosk.config.ui.speak_answers)
+    from kiosk.staff_pin import pin_record
+
     return KioskPresenter(services, loop.run, loop.post, clock or SystemClock(),
-                          Settings.from_config(kiosk.config))
+                          Settings.from_config(kiosk.config, pin_record(kiosk.config)))
 
 
 def run(config, fullscreen: bool) -> int:

@@ -104,7 +104,10 @@ def _sample_kiosk(config, **overrides):
     local model phrases its answers, so they stream in token by token (the screen's busiest case)."""
     from kiosk.app import Kiosk, composing
 
+    from kiosk.staff_pin import save_pin
+
     scratch = Path(tempfile.mkdtemp(prefix="kiosk-offscreen-"))
+    save_pin(scratch, SAMPLE_PIN)  # the screens themselves, not the first-start PIN prompt
     cfg = dataclasses.replace(composing(config), data_dir=str(scratch), **overrides)
     return Kiosk(cfg), scratch
 

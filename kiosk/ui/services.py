@@ -116,6 +116,11 @@ class KioskServices:
             "Warnings": "; ".join(w["message"] for w in st["warnings"]) or "none",
         }
 
+    def set_pin(self, pin: str) -> str:
+        from kiosk.staff_pin import save_pin
+
+        return save_pin(self.config.data_path, pin)
+
     def sync_now(self) -> str:
         r, _ = sync_once(self.config)
         msg = (f"Sync: sent {sum(r.sent.values())}, to retry {sum(r.retry.values())}, "

@@ -156,3 +156,21 @@ def test_doctor_build_reports_no_amx():
     assert rc == 0, report
     (check,) = report["checks"]
     assert "AMX" not in check["system_info"] and "AVX2 = 1" in check["system_info"]
+
+
+def test_pin_set_keeps_a_salted_pin_and_refuses_a_bad_one(tmp_path):
+    from kiosk.config import load_config
+    from kiosk.domain.pin import matches
+    from kiosk.staff_pin import pin_record
+
+    env = {"KIOSK_DATA_DIR": str(tmp_path), "KIOSK_CONFIG": ""}
+    rc, out, err = kiosk("status", "--json", env=env)
+    assert any(w["code"] == "no_staff_pin" for w in json.loads(out)["warnings"])  # no factory PIN
+    rc, out, err = kiosk("pin", "set", stdin=b"12ab\n", env=env)
+    assert rc == 2 and "4 to 8 digits" in err and not (tmp_path / "staff_pin").exists()
+    rc, out, err = kiosk("pin", "set", stdin=b"4821\n", env=env)
+    assert rc == 0, err
+    record = pin_record(load_config(None, env=env))
+    assert matches(record, "4821") and "4821" not in record
+    rc, out, err = kiosk("status", "--json", env=env)
+    assert not any(w["code"] == "no_staff_pin" for w in json.loads(out)["warnings"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 
 import pytest
@@ -110,7 +109,10 @@ def test_idle_countdown_then_wipe_clears_screen_transcript_and_session(real_kios
 def test_staff_screen_is_behind_the_pin(real_kiosk, screen_factory):
     s = screen_factory(real_kiosk)
     ids = s.root.ids
-    assert real_kiosk.config.ui.staff_pin_sha256 == hashlib.sha256(b"2468").hexdigest()
+    from kiosk.domain.pin import matches
+    from kiosk.staff_pin import pin_record
+
+    assert matches(pin_record(real_kiosk.config), "2468") and not real_kiosk.config.ui.staff_pin_sha256
     s.tap(ids.staff_button)
     assert ids.screens.current == "pin"
     keys = {b.text: b for b in ids.keypad.children if getattr(b, "text", "")}
@@ -281,3 +283,34 @@ def test_kiosk_run_without_a_display_says_so_and_runs_the_text_kiosk():
     assert proc.returncode == 0, err[-2000:]
     assert "no display here" in err
     assert "17:30" in out
+
+
+def test_a_new_kiosk_asks_for_a_staff_pin_at_first_start(tmp_path, screen_factory):
+    """No factory PIN: the first screen of a kiosk without one chooses it (twice), kept salted, mode 0600."""
+    import stat
+
+    from kiosk.app import Kiosk
+    from kiosk.config import load_config
+    from kiosk.domain.pin import matches
+    from kiosk.staff_pin import PIN_FILE, pin_record
+
+    cfg = load_config(None, env={"KIOSK_DATA_DIR": str(tmp_path / "d"), "KIOSK_CONFIG": ""})
+    kiosk = Kiosk(cfg, load_model=False)
+    try:
+        assert any(w["code"] == "no_staff_pin" for w in kiosk.status()["warnings"])
+        s = screen_factory(kiosk)
+        ids = s.root.ids
+        s.settle()
+        assert ids.screens.current == "pin" and "Choose a staff PIN" in ids.pin_message.text
+        keys = {b.text: b for b in ids.keypad.children if getattr(b, "text", "")}
+        for _ in range(2):
+            for d in "5791":
+                s.tap(keys[d])
+            s.tap(ids.pin_ok)
+        s.settle()
+        assert ids.screens.current == "attract"
+        assert matches(pin_record(cfg), "5791") and "5791" not in (tmp_path / "d" / PIN_FILE).read_text()
+        assert stat.S_IMODE((tmp_path / "d" / PIN_FILE).stat().st_mode) == 0o600
+        assert not any(w["code"] == "no_staff_pin" for w in kiosk.status()["warnings"])
+    finally:
+        kiosk.close()

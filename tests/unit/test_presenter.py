@@ -30,7 +30,7 @@ class Deferred:
 def make(services=None, post=None, **settings):
     services = services or FakeServices()
     clock = ManualClock()
-    s = Settings(idle_reset_s=45, countdown_s=10, pin_sha256=PIN_HASH, pin_attempts=3, pin_lockout_s=60,
+    s = Settings(idle_reset_s=45, countdown_s=10, pin_record=PIN_HASH, pin_attempts=3, pin_lockout_s=60,
                  **settings)
     p = KioskPresenter(services, run=lambda job: job(), post=post or (lambda fn: fn()), clock=clock, settings=s)
     seen = []
@@ -169,7 +169,7 @@ def test_no_idle_wipe_while_listening_or_answering():
     jobs = []
     clock = ManualClock()
     p = KioskPresenter(FakeServices(), run=jobs.append, post=lambda fn: fn(), clock=clock,
-                       settings=Settings(idle_reset_s=45, countdown_s=10))
+                       settings=Settings(idle_reset_s=45, countdown_s=10, pin_record=PIN_HASH))
     p.tap_talk()
     clock.advance(100)
     p.tick()
@@ -243,12 +243,40 @@ def test_pin_keypad_ignores_non_digits_and_caps_length():
     assert p.state.pin_digits == 8
 
 
-def test_empty_pin_hash_means_the_staff_screen_never_opens():
-    p, _, _ = make(FakeServices())
-    p.s = Settings(pin_sha256="")
+def test_without_a_pin_the_kiosk_asks_for_one_at_start_and_keeps_it():
+    from kiosk.domain.pin import matches
+
+    svc = FakeServices()
+    p = KioskPresenter(svc, run=lambda job: job(), post=lambda fn: fn(), clock=ManualClock(),
+                       settings=Settings(pin_record=""))
+    p.start()
+    assert p.state.screen == "pin" and p.state.pin_setting and "Choose a staff PIN" in p.state.pin_message
+
+    def enter(pin):
+        for d in pin:
+            p.pin_digit(d)
+        p.pin_submit()
+
+    enter("12")  # too short
+    assert "4 to 8 digits" in p.state.pin_message and p.state.screen == "pin"
+    enter("5791")
+    enter("5790")  # not the same
+    assert "differ" in p.state.pin_message and p.state.screen == "pin"
+    enter("5791")
+    enter("5791")
+    assert p.state.screen == "attract" and not p.state.pin_setting
+    assert svc.pins == ["5791"] and matches(p.s.pin_record, "5791") and not matches(p.s.pin_record, "2468")
     p.open_staff()
-    p.pin_submit()
-    assert p.state.screen == "pin"
+    enter("5791")
+    assert p.state.screen == "staff"
+
+
+def test_a_kiosk_without_a_pin_never_opens_the_staff_screen_by_guessing():
+    p, _, _ = make(FakeServices())
+    p.s = Settings(pin_record="")
+    p.close_staff()
+    p.open_staff()  # no PIN: the pad chooses one, it does not check one
+    assert p.state.screen == "pin" and p.state.pin_setting
 
 
 @pytest.mark.parametrize("steps,expected", [(+1, 1.2), (+9, 1.75), (-9, 0.85)])
@@ -275,7 +303,7 @@ def test_words_heard_before_a_wipe_are_never_answered_for_the_next_visitor():
             return "where are the toilets"
 
     svc = WipedMidSentence()
-    p = KioskPresenter(svc, run=jobs.append, post=lambda fn: fn(), clock=ManualClock(), settings=Settings())
+    p = KioskPresenter(svc, run=jobs.append, post=lambda fn: fn(), clock=ManualClock(), settings=Settings(pin_record=PIN_HASH))
     p.tap_talk()
     while jobs:
         jobs.pop(0)()
@@ -312,7 +340,7 @@ def hands_free(wake):
     svc = FakeServices(wake_phrase="Okay Nabu", wake=wake)
     worker, clock = Worker(), ManualClock()
     p = KioskPresenter(svc, run=worker, post=lambda fn: fn(), clock=clock,
-                       settings=Settings(idle_reset_s=45, countdown_s=10))
+                       settings=Settings(idle_reset_s=45, countdown_s=10, pin_record=PIN_HASH))
     p.start()
     worker.step()  # load: venue, suggestions, the wake phrase
     return p, svc, worker, clock
