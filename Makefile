@@ -4,7 +4,9 @@
 run: setup
 	.venv/bin/kiosk run
 
-test: setup
+# The suite also needs a PostgreSQL server for the fleet hub's tests (started by the fixture in a temp dir).
+test:
+	@KIOSK_APT_PACKAGES="postgresql" packaging/setup.sh
 	.venv/bin/python -m pytest tests
 
 setup:

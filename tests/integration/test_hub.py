@@ -29,26 +29,64 @@ def hub_cli(db: str, *args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=120)
 
 
-@pytest.fixture
-def hub(tmp_path):
-    db = f"sqlite:///{tmp_path / 'hub.db'}"
+def start_hub(db: str) -> tuple[subprocess.Popen, str]:
     port = _port()
     p = subprocess.Popen([sys.executable, "-m", "kiosk", "hub", "serve", "--db", db, "--port", str(port)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return p, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+        if p.poll() is not None:
+            break
+    p.kill()
+    raise AssertionError(f"the hub did not start: {p.stderr.read()}")
+
+
+@pytest.fixture
+def hub(tmp_path):
+    db = f"sqlite:///{tmp_path / 'hub.db'}"
+    p, url = start_hub(db)
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError(f"the hub did not start: {p.stderr.read() if p.poll() is not None else ''}")
         yield url, db
     finally:
         p.terminate()
         p.wait(timeout=10)
+
+
+@pytest.fixture
+def postgres():
+    """A real PostgreSQL (Debian's) in a temp dir, on a Unix socket only; stopped and removed afterwards."""
+    import glob
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    assert bins, "PostgreSQL is missing: `make test` installs Debian's postgresql"
+    b = bins[-1]
+    d = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))  # outside pytest's 0700 tree: the postgres user reads it
+    as_pg = {}
+    if os.getuid() == 0:  # initdb refuses to run as root
+        shutil.chown(d, "postgres", "postgres")
+        as_pg = {"user": "postgres", "group": "postgres"}
+    port = _port()
+
+    def pg(*args):
+        return subprocess.run(args, cwd=d, check=True, capture_output=True, timeout=60, **as_pg)
+
+    pg(f"{b}/initdb", "-D", str(d / "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale",
+       "--no-sync", "-N")
+    pg(f"{b}/pg_ctl", "-D", str(d / "data"), "-l", str(d / "log"), "-w", "-o",
+       f"-p {port} -k {d} -c listen_addresses='' -c fsync=off -c max_connections=200", "start")
+    try:
+        yield f"postgresql+psycopg://postgres@/postgres?host={d}&port={port}"
+    finally:
+        pg(f"{b}/pg_ctl", "-D", str(d / "data"), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def kiosk(data, *args, stdin=None):
@@ -150,3 +188,39 @@ def test_bad_requests_are_refused_with_a_reason_and_nothing_is_stored(hub, tmp_p
     assert (r.status_code, r.json()["error"]) == (403, "revoked")
     assert json.loads(hub_cli(db, "stats", "--json").stdout)["events"] == {"kiosk.health.test": 2}  # e3, e1
     assert httpx.get(f"{url}/healthz").status_code == 200
+
+
+def test_two_hub_processes_on_postgresql_behave_as_one(postgres, tmp_path):
+    """A fleet: two `kiosk hub serve` on one real PostgreSQL. A kiosk enrols through one and delivers
+    through the other; the same batch sent to both at once is held once; a revocation made through either
+    is refused by both."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    (p1, url1), (p2, url2) = start_hub(postgres), start_hub(postgres)
+    try:
+        data = tmp_path / "kiosk"
+        device = enrolled((url1, postgres), data)
+        key = device_key(data)
+        batch = [{"specversion": "1.0", "id": f"m{i}", "source": device, "type": "kiosk.usage.meter.v1",
+                  "time": "2026-11-26T00:00:00Z", "data": {"i": i}} for i in range(50)]
+        body = json.dumps(batch).encode()
+
+        def send(url):
+            return httpx.post(f"{url}/v1/events", content=body,
+                              headers=sign_request(key, device, "POST", "/v1/events", body)).json()
+
+        for _ in range(3):  # the same 50 events, at both processes at once, three times
+            with ThreadPoolExecutor(2) as pool:
+                got = list(pool.map(send, [url1, url2]))
+            assert sum(g["accepted"] + g["duplicates"] for g in got) == 100, got
+        stats = json.loads(hub_cli(postgres, "stats", "--json").stdout)
+        assert stats["events"] == {"kiosk.usage.meter.v1": 50} and stats["devices"] == {"active": 1}
+        assert hub_cli(postgres, "revoke", device).returncode == 0
+        for url in (url1, url2):
+            b = json.dumps(batch[:1]).encode()
+            r = httpx.post(f"{url}/v1/events", content=b, headers=sign_request(key, device, "POST", "/v1/events", b))
+            assert (r.status_code, r.json()["error"]) == (403, "revoked")
+    finally:
+        for p in (p1, p2):
+            p.terminate()
+            p.wait(timeout=10)
