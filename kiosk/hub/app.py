@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
 from kiosk.hub import store
@@ -63,21 +64,37 @@ def create_app(engine: Engine, public_url: str = "") -> FastAPI:
                 return _refuse(413, "too_large", f"the body is over {MAX_BODY} bytes")
         return body
 
-    def authenticate(request: Request, body: bytes) -> str | JSONResponse:
-        """The signing device's id, or the refusal."""
+    def ingest_batch(headers, method: str, path: str, body: bytes) -> dict | JSONResponse:
+        """Authenticate, parse, check and hold one batch (in a worker thread: database and crypto block)."""
         try:
-            signed = parse(request.headers)
+            signed = parse(headers)
             dev = store.device(engine, signed.keyid)
             if dev is None:
                 return _refuse(401, "unknown_device", f"device {signed.keyid!r} is not enrolled")
-            verify(request.headers, request.method, request.url.path, body, dev.public_key)
+            verify(headers, method, path, body, dev.public_key)
         except SignatureError as exc:
             return _refuse(401, exc.code, exc.message)
         if dev.state != "active":
             return _refuse(403, "revoked", f"device {dev.id!r} is revoked")
-        if not store.spend_nonce(engine, signed.keyid, signed.nonce, signed.created):
+        try:
+            batch = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return _refuse(400, "malformed_json", "the body is not JSON")
+        if not isinstance(batch, list):
+            return _refuse(400, "not_a_batch", f"expected a {CE_BATCH} array of events")
+        rows, rejected = [], []
+        for i, ev in enumerate(batch):
+            why = check_event(ev, dev.id)
+            if why:
+                rejected.append({"index": i, "id": ev.get("id") if isinstance(ev, dict) else None, "reason": why})
+            else:
+                rows.append({"source": dev.id, "id": ev["id"], "type": ev["type"], "time": ev["time"],
+                             "data": ev.get("data")})
+        try:
+            new = store.ingest(engine, dev.id, signed.nonce, signed.created, rows)
+        except store.Replayed:
             return _refuse(401, "replayed", "this signature's nonce was used before")
-        return dev.id
+        return {"accepted": new, "duplicates": len(rows) - new, "rejected": rejected}
 
     @app.get("/healthz")
     def healthz() -> dict:
@@ -97,7 +114,7 @@ def create_app(engine: Engine, public_url: str = "") -> FastAPI:
         if not 0 < len(device_id) <= 128:
             return _refuse(400, "malformed", "device_id must be 1-128 characters")
         try:
-            ring = store.enrol(engine, code, device_id, key)
+            ring = await run_in_threadpool(store.enrol, engine, code, device_id, key)
         except store.EnrolError as exc:
             return _refuse(exc.status, exc.code, exc.message)
         base = public_url.rstrip("/") or str(request.base_url).rstrip("/")
@@ -110,31 +127,11 @@ def create_app(engine: Engine, public_url: str = "") -> FastAPI:
         if isinstance(body, JSONResponse):
             count("too_large")
             return body
-        who = authenticate(request, body)
-        if isinstance(who, JSONResponse):
-            count("refused")
-            return who
-        try:
-            batch = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            count("malformed")
-            return _refuse(400, "malformed_json", "the body is not JSON")
-        if not isinstance(batch, list):
-            count("malformed")
-            return _refuse(400, "not_a_batch", f"expected a {CE_BATCH} array of events")
-        rows, rejected = [], []
-        for i, ev in enumerate(batch):
-            why = check_event(ev, who)
-            if why:
-                rejected.append({"index": i, "id": ev.get("id") if isinstance(ev, dict) else None, "reason": why})
-            else:
-                rows.append({"source": who, "id": ev["id"], "type": ev["type"], "time": ev["time"],
-                             "data": ev.get("data")})
-        new = store.store_events(engine, rows)
-        if int(time.time()) % 60 == 0:
-            store.prune_nonces(engine, int(time.time()) - 2 * MAX_SKEW_S)
-        count("accepted")
-        return {"accepted": new, "duplicates": len(rows) - new, "rejected": rejected}
+        out = await run_in_threadpool(ingest_batch, request.headers, request.method, request.url.path, body)
+        count("refused" if isinstance(out, JSONResponse) else "accepted")
+        if int(time.time()) % 60 == 0 and not isinstance(out, JSONResponse):
+            await run_in_threadpool(store.prune_nonces, engine, int(time.time()) - 2 * MAX_SKEW_S)
+        return out
 
     @app.get("/metrics")
     def metrics() -> PlainTextResponse:

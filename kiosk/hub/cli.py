@@ -29,6 +29,12 @@ def _engine(args):
 
 
 def cmd_hub(args) -> int:
+    if args.hub_cmd == "bench":  # its own servers and databases, never the configured one
+        from kiosk.hub.bench import format_hub_report, run_hub_bench
+
+        r = run_hub_bench(args.kiosks, args.batches, args.events, args.concurrency)
+        print(json.dumps(r) if args.json else format_hub_report(r))
+        return 0
     engine = _engine(args)
     from kiosk.hub import store
 
@@ -71,3 +77,8 @@ def add_parsers(add, leaf) -> None:
     cmd("enrol-code", "print a one-time enrolment code").add_argument("--ring", default="all")
     cmd("revoke", "revoke a device: its next request is refused").add_argument("device")
     cmd("stats", "devices by state, events held by type, escalations by state")
+    b = leaf(hsub, "bench", "ingest throughput and latency with simulated kiosks (SQLite; PostgreSQL x2; SIGKILL)")
+    b.add_argument("--kiosks", type=int, default=1000)
+    b.add_argument("--batches", type=int, default=2, help="batches per kiosk")
+    b.add_argument("--events", type=int, default=100, help="events per batch (the kiosk's [sync] batch_size)")
+    b.add_argument("--concurrency", type=int, default=32, help="batches in flight at once")

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from kiosk.hub.tables import devices, enrol_codes, events, nonces
 
@@ -73,30 +72,47 @@ def revoke(engine: Engine, device_id: str) -> bool:
         return c.execute(update(devices).where(devices.c.id == device_id).values(state="revoked")).rowcount == 1
 
 
-def spend_nonce(engine: Engine, keyid: str, nonce: str, created: int) -> bool:
-    """False if this device used this nonce before (a replay)."""
-    try:
-        with engine.begin() as c:
-            c.execute(insert(nonces).values(keyid=keyid, nonce=nonce, created=created))
-            c.execute(update(devices).where(devices.c.id == keyid).values(last_seen=now()))
-        return True
-    except IntegrityError:
-        return False
-
-
 def prune_nonces(engine: Engine, older_than: int) -> None:
     with engine.begin() as c:
         c.execute(nonces.delete().where(nonces.c.created < older_than))
+
+
+def _upsert(engine: Engine):
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    return upsert
+
+
+class Replayed(Exception):
+    pass
+
+
+def ingest(engine: Engine, keyid: str, nonce: str, created: int, rows: list[dict[str, Any]]) -> int:
+    """One transaction for one signed batch: spend the nonce (raises Replayed if it was spent before), hold
+    the events (skipping any (source, id) already held), note the contact. Returns how many were new."""
+    upsert = _upsert(engine)
+    t = now()
+    with engine.begin() as c:
+        fresh = c.execute(upsert(nonces).values(keyid=keyid, nonce=nonce, created=created)
+                          .on_conflict_do_nothing(index_elements=["keyid", "nonce"]).returning(nonces.c.nonce)).first()
+        if fresh is None:
+            raise Replayed()
+        new = 0
+        if rows:
+            res = c.execute(upsert(events).on_conflict_do_nothing(index_elements=["source", "id"])
+                            .returning(events.c.id), [{**r, "received_at": t} for r in rows])
+            new = len(res.all())
+        c.execute(update(devices).where(devices.c.id == keyid).values(last_seen=t))
+    return new
 
 
 def store_events(engine: Engine, rows: list[dict[str, Any]]) -> int:
     """Insert, skipping any (source, id) already held; returns how many were new."""
     if not rows:
         return 0
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
+    upsert = _upsert(engine)
     t = now()
     with engine.begin() as c:
         res = c.execute(upsert(events).on_conflict_do_nothing(index_elements=["source", "id"])

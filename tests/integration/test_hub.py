@@ -60,33 +60,13 @@ def hub(tmp_path):
 @pytest.fixture
 def postgres():
     """A real PostgreSQL (Debian's) in a temp dir, on a Unix socket only; stopped and removed afterwards."""
-    import glob
-    import shutil
-    import tempfile
-    from pathlib import Path
+    from kiosk.hub.pgtemp import TempPostgres
 
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-    assert bins, "PostgreSQL is missing: `make test` installs Debian's postgresql"
-    b = bins[-1]
-    d = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))  # outside pytest's 0700 tree: the postgres user reads it
-    as_pg = {}
-    if os.getuid() == 0:  # initdb refuses to run as root
-        shutil.chown(d, "postgres", "postgres")
-        as_pg = {"user": "postgres", "group": "postgres"}
-    port = _port()
-
-    def pg(*args):
-        return subprocess.run(args, cwd=d, check=True, capture_output=True, timeout=60, **as_pg)
-
-    pg(f"{b}/initdb", "-D", str(d / "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale",
-       "--no-sync", "-N")
-    pg(f"{b}/pg_ctl", "-D", str(d / "data"), "-l", str(d / "log"), "-w", "-o",
-       f"-p {port} -k {d} -c listen_addresses='' -c fsync=off -c max_connections=200", "start")
+    pg = TempPostgres()
     try:
-        yield f"postgresql+psycopg://postgres@/postgres?host={d}&port={port}"
+        yield pg.url
     finally:
-        pg(f"{b}/pg_ctl", "-D", str(d / "data"), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(d, ignore_errors=True)
+        pg.stop()
 
 
 def kiosk(data, *args, stdin=None):
@@ -101,6 +81,7 @@ def enrolled(hub, data) -> str:
     p = kiosk(data, "enrol", url, code, "--json")
     assert p.returncode == 0, p.stderr + p.stdout
     return json.loads(p.stdout)["device_id"]
+
 
 
 def test_an_enrolled_kiosk_delivers_its_outbox_signed_and_each_event_is_held_once(hub, tmp_path):
@@ -224,3 +205,14 @@ def test_two_hub_processes_on_postgresql_behave_as_one(postgres, tmp_path):
         for p in (p1, p2):
             p.terminate()
             p.wait(timeout=10)
+
+
+def test_hub_bench_runs_and_counts_every_event_once():
+    """`kiosk hub bench` end to end at a small scale (the figures are for the README, not asserted)."""
+    p = subprocess.run([sys.executable, "-m", "kiosk", "hub", "bench", "--kiosks", "20", "--batches", "2",
+                        "--events", "10", "--json"], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    for name in ("sqlite_1_process", "postgresql_2_processes", "postgresql_sigkill"):
+        x = r[name]
+        assert x["events"] == 400 and x["lost"] == 0 and x["duplicated"] == 0 and x["events_per_s"] > 0, (name, x)
