@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -16,8 +17,24 @@ from kiosk.errors import KioskError
 KEY_FILE, HUB_FILE = "device_key.pem", "hub.json"
 
 
-def device_key(data_dir: Path) -> Ed25519PrivateKey:
-    """The device key, made once; a key file readable by others is refused, not used."""
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read: a fresh temp file (O_EXCL, no symlink followed), then renamed."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o600)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def device_key(data_dir: Path, create: bool = True) -> Ed25519PrivateKey:
+    """The device key, made once; a key file readable by others is refused, not used. A kiosk enrolled with a
+    hub never makes a new one silently (the hub knows only the old one): that is an error to act on."""
     path = Path(data_dir) / KEY_FILE
     if path.is_file():
         if path.stat().st_mode & 0o077:
@@ -27,17 +44,13 @@ def device_key(data_dir: Path) -> Ed25519PrivateKey:
         if not isinstance(key, Ed25519PrivateKey):
             raise KioskError("bad_device_key", f"{path} is not an Ed25519 key")
         return key
+    if not create or (Path(data_dir) / HUB_FILE).is_file():
+        raise KioskError("device_key_missing", f"{path} is missing but this kiosk is enrolled with a hub: restore "
+                         f"the key, or delete {Path(data_dir) / HUB_FILE} and enrol again under a new [device] id")
     path.parent.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_private(path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
     return key
 
 
@@ -69,7 +82,4 @@ def enrolment(data_dir: Path) -> Enrolment | None:
 
 
 def save_enrolment(data_dir: Path, e: Enrolment) -> None:
-    path = Path(data_dir) / HUB_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(e.public(), indent=1))
-    os.replace(tmp, path)
+    write_private(Path(data_dir) / HUB_FILE, json.dumps(e.public(), indent=1).encode())

@@ -16,6 +16,7 @@ or path changed in transit fails; ``created`` outside the allowed skew and a ``n
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import re
 import secrets
@@ -68,8 +69,8 @@ class Signed:
     created: int
 
 
-_INPUT = re.compile(r'^kiosk=\(([^)]*)\);created=(\d+);nonce="([A-Za-z0-9_\-]{8,64})";keyid="([^"]{1,128})";'
-                    r'alg="ed25519"$')
+_INPUT = re.compile(r'^kiosk=\(([^)]*)\);created=(\d{1,12});nonce="([A-Za-z0-9_\-]{8,64})";'
+                    r'keyid="([A-Za-z0-9._\-]{1,128})";alg="ed25519"$')
 _SIG = re.compile(r"^kiosk=:([A-Za-z0-9+/=]+):$")
 
 
@@ -93,10 +94,10 @@ def verify(headers, method: str, path: str, body: bytes, public_key: bytes, now:
     if abs(now - signed.created) > MAX_SKEW_S:
         raise SignatureError("stale", f"signature created {int(now - signed.created)} s from now (limit {MAX_SKEW_S} s)")
     params = headers["signature-input"].strip()[len(LABEL) + 1:]
-    raw = base64.b64decode(_SIG.match(headers["signature"].strip()).group(1))
     try:
+        raw = base64.b64decode(_SIG.match(headers["signature"].strip()).group(1), validate=True)
         Ed25519PublicKey.from_public_bytes(public_key).verify(
             raw, signature_base(method, path, headers["content-digest"].strip(), params))
-    except (InvalidSignature, ValueError) as exc:
+    except (InvalidSignature, ValueError, binascii.Error) as exc:
         raise SignatureError("bad_signature", "the signature does not verify with the device's key") from exc
     return signed

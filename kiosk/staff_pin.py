@@ -4,7 +4,6 @@ start. There is no factory PIN: a kiosk without one asks for it."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from kiosk.config import Config
@@ -24,14 +23,9 @@ def pin_record(config: Config) -> str:
 
 def save_pin(data_dir: Path, pin: str) -> str:
     """Store a new PIN (raises ValueError for one that is not 4-8 digits); returns its record."""
+    from kiosk.identity import write_private
+
     record = make_record(pin)
     data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / PIN_FILE
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(record + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_private(data_dir / PIN_FILE, (record + "\n").encode())
     return record

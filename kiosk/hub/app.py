@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -30,22 +31,41 @@ def _refuse(status: int, code: str, reason: str) -> JSONResponse:
     return JSONResponse({"error": code, "reason": reason}, status_code=status)
 
 
+_TYPE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+DEVICE_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")  # as a signature's keyid allows
+
+
 def check_event(ev: Any, source: str) -> str:
     """Why this event cannot be held, or "" (the kiosk's CloudEvents 1.0, JSON batch mode)."""
     if not isinstance(ev, dict):
         return "not an object"
     if ev.get("specversion") != "1.0":
         return "specversion is not 1.0"
-    for key in ("id", "type", "time"):
-        if not isinstance(ev.get(key), str) or not 0 < len(ev[key]) <= 128:
-            return f"{key} missing or not a string of 1-128 characters"
+    for key, most in (("id", 128), ("time", 64)):
+        v = ev.get(key)
+        if not isinstance(v, str) or not 0 < len(v) <= most or "\x00" in v:
+            return f"{key} missing or not a string of 1-{most} characters"
+    if not isinstance(ev.get("type"), str) or not _TYPE.match(ev["type"]):
+        return "type missing or not 1-128 letters, digits, dots, dashes or underscores"
     if ev.get("source") != source:
         return f"source {str(ev.get('source'))[:64]!r} is not the signing device"
+    if "\\u0000" in json.dumps(ev.get("data")):  # PostgreSQL's JSON cannot hold it
+        return "data holds a NUL character"
     return ""
 
 
 def create_app(engine: Engine, public_url: str = "") -> FastAPI:
     app = FastAPI(title="kiosk hub", docs_url=None, redoc_url=None)
+
+    def prune_forever() -> None:  # nonces older than any acceptable signature are forgotten, once a minute
+        while True:
+            time.sleep(60)
+            try:
+                store.prune_nonces(engine, int(time.time()) - 2 * MAX_SKEW_S)
+            except Exception:  # the database is away for a moment: next minute
+                pass
+
+    threading.Thread(target=prune_forever, name="prune-nonces", daemon=True).start()
     counts: Counter[str] = Counter()
     lock = threading.Lock()
 
@@ -78,7 +98,7 @@ def create_app(engine: Engine, public_url: str = "") -> FastAPI:
             return _refuse(403, "revoked", f"device {dev.id!r} is revoked")
         try:
             batch = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return _refuse(400, "malformed_json", "the body is not JSON")
         if not isinstance(batch, list):
             return _refuse(400, "not_a_batch", f"expected a {CE_BATCH} array of events")
@@ -108,11 +128,11 @@ def create_app(engine: Engine, public_url: str = "") -> FastAPI:
         try:
             req = json.loads(body)
             key = base64.b64decode(req["public_key"], validate=True)
-            device_id, code = str(req["device_id"]), str(req["code"])
-        except (ValueError, KeyError, TypeError, binascii.Error):
+            device_id, code = req["device_id"], str(req["code"])
+        except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
             return _refuse(400, "malformed", "expected JSON {code, device_id, public_key (base64)}")
-        if not 0 < len(device_id) <= 128:
-            return _refuse(400, "malformed", "device_id must be 1-128 characters")
+        if not isinstance(device_id, str) or not DEVICE_ID.match(device_id):
+            return _refuse(400, "malformed", "device_id must be 1-128 letters, digits, dots, dashes or underscores")
         try:
             ring = await run_in_threadpool(store.enrol, engine, code, device_id, key)
         except store.EnrolError as exc:
@@ -129,17 +149,18 @@ def create_app(engine: Engine, public_url: str = "") -> FastAPI:
             return body
         out = await run_in_threadpool(ingest_batch, request.headers, request.method, request.url.path, body)
         count("refused" if isinstance(out, JSONResponse) else "accepted")
-        if int(time.time()) % 60 == 0 and not isinstance(out, JSONResponse):
-            await run_in_threadpool(store.prune_nonces, engine, int(time.time()) - 2 * MAX_SKEW_S)
         return out
+
+    def label(v: str) -> str:
+        return str(v).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
     @app.get("/metrics")
     def metrics() -> PlainTextResponse:
         s = store.stats(engine)
         lines = ["# HELP kiosk_hub_devices Enrolled devices by state.", "# TYPE kiosk_hub_devices gauge"]
-        lines += [f'kiosk_hub_devices{{state="{k}"}} {v}' for k, v in sorted(s["devices"].items())]
+        lines += [f'kiosk_hub_devices{{state="{label(k)}"}} {v}' for k, v in sorted(s["devices"].items())]
         lines += ["# HELP kiosk_hub_events Events held, by type.", "# TYPE kiosk_hub_events gauge"]
-        lines += [f'kiosk_hub_events{{type="{k}"}} {v}' for k, v in sorted(s["events"].items())]
+        lines += [f'kiosk_hub_events{{type="{label(k)}"}} {v}' for k, v in sorted(s["events"].items())]
         lines += ["# HELP kiosk_hub_ingest_requests_total Ingest requests by outcome (this process).",
                   "# TYPE kiosk_hub_ingest_requests_total counter"]
         with lock:

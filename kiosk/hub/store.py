@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from kiosk.hub.tables import devices, enrol_codes, events, nonces
 
@@ -43,6 +44,13 @@ def enrol(engine: Engine, code: str, device_id: str, public_key: bytes) -> str:
     """Spend ``code`` on this device; returns its ring. One transaction: a code is spent once, by one device."""
     if len(public_key) != 32:
         raise EnrolError("bad_public_key", "the public key is not a raw Ed25519 key (32 bytes)", 400)
+    try:
+        return _enrol(engine, code, device_id, public_key)
+    except IntegrityError as exc:  # the same id enrolled at the same moment through another process
+        raise EnrolError("device_exists", f"device {device_id!r} is already enrolled", 409) from exc
+
+
+def _enrol(engine: Engine, code: str, device_id: str, public_key: bytes) -> str:
     with engine.begin() as c:
         ring = c.execute(update(enrol_codes)
                          .where(enrol_codes.c.code_hash == _hash(code), enrol_codes.c.used_by.is_(None),
@@ -50,15 +58,12 @@ def enrol(engine: Engine, code: str, device_id: str, public_key: bytes) -> str:
                          .values(used_by=device_id).returning(enrol_codes.c.ring)).scalar()
         if ring is None:
             raise EnrolError("bad_code", "the enrolment code is unknown, used or expired", 403)
-        old = c.execute(select(devices.c.public_key, devices.c.state).where(devices.c.id == device_id)).first()
-        if old is not None and (old.public_key != public_key or old.state == "revoked"):
-            raise EnrolError("device_exists", f"device {device_id!r} is enrolled with another key or revoked",
-                             409)
-        if old is None:
-            c.execute(insert(devices).values(id=device_id, public_key=public_key, ring=ring, state="active",
-                                             enrolled_at=now(), last_seen=now()))
-        else:
-            c.execute(update(devices).where(devices.c.id == device_id).values(ring=ring, last_seen=now()))
+        if c.execute(select(devices.c.id).where(devices.c.id == device_id)).first() is not None:
+            # Public keys are public: a code holder must not re-enrol (or move) someone else's device.
+            raise EnrolError("device_exists", f"device {device_id!r} is already enrolled: enrol this "
+                             "kiosk under another [device] id", 409)
+        c.execute(insert(devices).values(id=device_id, public_key=public_key, ring=ring, state="active",
+                                         enrolled_at=now(), last_seen=now()))
     return ring
 
 

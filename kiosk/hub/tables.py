@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Integer, LargeBinary, MetaData, String, Table
+from sqlalchemy import JSON, BigInteger, Column, DateTime, LargeBinary, MetaData, String, Table
 
 metadata = MetaData()
 
@@ -41,5 +41,5 @@ nonces = Table(
     "nonces", metadata,
     Column("keyid", String(128), primary_key=True),
     Column("nonce", String(64), primary_key=True),
-    Column("created", Integer, nullable=False, index=True),
+    Column("created", BigInteger, nullable=False, index=True),
 )

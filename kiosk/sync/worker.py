@@ -117,6 +117,10 @@ class SyncWorker:
             r = self.http.post(self.s.ingest_url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             return _no_answer(exc)
+        if self.s.signing_key is not None and r.status_code in (401, 403):
+            # The hub refused the credentials (a clock off by minutes, a revoked or re-made key), not the
+            # events: they wait, with the hub's reason, until the operator puts it right.
+            return Outcome("retry", f"HTTP {r.status_code} from the hub: {r.text[:200]}")
         return classify(r.status_code, r.headers.get("Retry-After"), r.text[:200])
 
     def _escalate(self, row: dict, report: SyncReport) -> None:
@@ -214,13 +218,17 @@ def _no_answer(exc: httpx.HTTPError) -> Outcome:
 
 
 def settings_from_config(config) -> SyncSettings:
-    signing_key = None
+    signing_key, ingest_url = None, config.ingest.url
     if (config.data_path / "hub.json").is_file():  # enrolled: every request to the hub is signed
         from kiosk.identity import device_key
 
-        signing_key = device_key(config.data_path)
+        try:
+            signing_key = device_key(config.data_path)
+        except KioskError as exc:  # the key is gone: events wait (unsigned, the hub would refuse them)
+            log.warning("not delivering to the hub: %s", exc.message)
+            ingest_url = ""
     return SyncSettings(signing_key=signing_key,
-        device_id=config.device.id or _machine_id(), ingest_url=config.ingest.url,
+        device_id=config.device.id or _machine_id(), ingest_url=ingest_url,
         ingest_token=os.environ.get(config.ingest.token_env, "") if config.ingest.token_env else "",
         cloud_base_url=config.cloud.base_url, cloud_model=config.cloud.model,
         cloud_api_key=os.environ.get(config.cloud.api_key_env, "") if config.cloud.api_key_env else "",

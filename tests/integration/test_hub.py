@@ -216,3 +216,56 @@ def test_hub_bench_runs_and_counts_every_event_once():
     for name in ("sqlite_1_process", "postgresql_2_processes", "postgresql_sigkill"):
         x = r[name]
         assert x["events"] == 400 and x["lost"] == 0 and x["duplicated"] == 0 and x["events_per_s"] > 0, (name, x)
+
+
+def test_malformed_signatures_enrolments_and_event_types_get_4xx_not_500(hub, tmp_path):
+    """From a second look at the hub: inputs that used to crash it (500) or pass unchecked."""
+    url, db = hub
+    data = tmp_path / "kiosk"
+    device = enrolled(hub, data)
+    key = device_key(data)
+    body = b"[]"
+    h = sign_request(key, device, "POST", "/v1/events", body)
+    for name, headers in {
+        "signature not base64": {**h, "Signature": "kiosk=:abc:"},
+        "created too long": {**h, "Signature-Input": h["Signature-Input"].replace("created=", "created=" + "9" * 400)},
+    }.items():
+        r = httpx.post(f"{url}/v1/events", content=body, headers=headers)
+        assert r.status_code == 401, (name, r.status_code, r.text)
+    deep = b"[" * 100000 + b"]" * 100000
+    r = httpx.post(f"{url}/v1/enrol", content=deep[:1000000])
+    assert r.status_code == 400, r.text
+    for bad_id in (None, 'a"b', "x" * 200):
+        code = hub_cli(db, "enrol-code").stdout.strip()
+        r = httpx.post(f"{url}/v1/enrol", json={"code": code, "device_id": bad_id,
+                                                "public_key": base64.b64encode(b"k" * 32).decode()})
+        assert r.status_code == 400, (bad_id, r.text)
+    # Someone else's device id and (public) key with a valid code: refused, the device keeps its ring.
+    from kiosk.identity import public_key_bytes
+
+    code = hub_cli(db, "enrol-code", "--ring", "all").stdout.strip()
+    r = httpx.post(f"{url}/v1/enrol", json={"code": code, "device_id": device,
+                                            "public_key": base64.b64encode(public_key_bytes(key)).decode()})
+    assert (r.status_code, r.json()["error"]) == (409, "device_exists")
+    # Event types become metric labels: only plain names are held.
+    ev = {"specversion": "1.0", "id": "t1", "source": device, "type": 'x"} 999\nfake 1\n#',
+          "time": "2026-11-26T00:00:00Z", "data": {}}
+    b = json.dumps([ev, {**ev, "id": "t2", "type": "kiosk.ok", "data": {"s": "a\u0000b"}}]).encode()
+    r = httpx.post(f"{url}/v1/events", content=b, headers=sign_request(key, device, "POST", "/v1/events", b))
+    assert r.status_code == 200 and r.json()["accepted"] == 0 and len(r.json()["rejected"]) == 2, r.text
+    assert "fake" not in httpx.get(f"{url}/metrics").text
+
+
+def test_an_enrolled_kiosk_whose_key_is_gone_keeps_its_events_and_says_why(hub, tmp_path):
+    url, db = hub
+    data = tmp_path / "kiosk"
+    enrolled(hub, data)
+    assert kiosk(data, "ask", "Where are the toilets?").returncode == 0
+    (data / "device_key.pem").unlink()
+    p = kiosk(data, "sync", "--json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(hub_cli(db, "stats", "--json").stdout)["events"] == {}
+    outbox = json.loads(kiosk(data, "status", "--json").stdout)["outbox"]
+    assert outbox["meters"]["pending"] >= 1 and outbox["meters"]["dead"] == 0, outbox
+    p = kiosk(data, "enrol", url, hub_cli(db, "enrol-code").stdout.strip())
+    assert p.returncode != 0 and "device_key" in p.stdout + p.stderr

@@ -36,7 +36,7 @@ def upgrade() -> None:
         "nonces",
         sa.Column("keyid", sa.String(128), primary_key=True),
         sa.Column("nonce", sa.String(64), primary_key=True),
-        sa.Column("created", sa.Integer, nullable=False))
+        sa.Column("created", sa.BigInteger, nullable=False))
     op.create_index("ix_nonces_created", "nonces", ["created"])
 
 
