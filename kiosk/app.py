@@ -187,6 +187,7 @@ class Kiosk:
                                      listeners=[self.store.on_turn_event, SketchRecorder(self.db)])
         self.session_id = uuid.uuid4().hex
         self._speech = None
+        self.echo = None  # the echo canceller's route, found when the speech kit is built
         self._probe(apply=False)  # the first reading decides whether the model is loaded at all
         self._apply(self.governor.tier)  # a kiosk that will take turns has its embeddings ready too
         self._monitor: threading.Thread | None = None
@@ -432,8 +433,7 @@ class Kiosk:
         speaker = self._speech.speaker if self._speech is not None else None
         report["voice"] = voice_report(self.config, speaker.tts if speaker is not None else None)
         report["wake_word"] = self.config.speech.wake_word or None  # hands-free listening, when on
-        echo = getattr(self, "echo", None)
-        report["echo_cancel"] = echo.public() if echo is not None else {"active": False}
+        report["echo_cancel"] = self.echo.public() if self.echo is not None else {"active": False}
         report["resources"] = {"readings": self.readings.public(), "simulated": self.probe.simulated,
                                "reason": reason, "breaker": self.pipeline.breaker.state}
         return report

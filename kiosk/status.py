@@ -56,7 +56,7 @@ def voice_report(config: Config, voice: Any = None) -> dict[str, Any]:
     return report
 
 
-def hub_report(config: Config, store) -> dict[str, Any]:
+def hub_report(config: Config, last_success: str | None) -> dict[str, Any]:
     """Enrolment with a fleet hub and the last time it took a delivery (an unenrolled kiosk works offline)."""
     from kiosk.identity import enrolment
 
@@ -66,22 +66,22 @@ def hub_report(config: Config, store) -> dict[str, Any]:
         return {"enrolled": False, "error": exc.message}
     if e is None:
         return {"enrolled": False}
-    row = store.db.conn.execute("SELECT value FROM state WHERE key = 'sync.last_success'").fetchone()
     return {"enrolled": True, "url": e.hub_url, "device_id": e.device_id, "ring": e.ring,
-            "enrolled_at": e.enrolled_at, "last_contact": row[0] if row else None}
+            "enrolled_at": e.enrolled_at, "last_contact": last_success}
 
 
 def status_report(config: Config, index, store, engine: Any, startup,
                   tier: Tier) -> dict[str, Any]:
     meta = index.meta()
+    outbox = Outbox(store.db).report()
     return {
         "tier": tier,
         "model": model_report(config, engine),
         "pack": {"title": meta.get("title", ""), "version": meta.get("version", ""),
                  "entries": int(meta.get("entries", 0)), "path": meta.get("path", ""),
                  "origin": meta.get("origin", ""), "configured": config.knowledge.pack},
-        "outbox": Outbox(store.db).report(),
-        "hub": hub_report(config, store),
+        "outbox": outbox,
+        "hub": hub_report(config, outbox["last_success"]),
         "data_dir": str(config.data_path),
         "warnings": startup.warnings + operator_warnings(config),
     }

@@ -30,24 +30,35 @@ def _levels(x: np.ndarray) -> np.ndarray:
     return np.sqrt((f ** 2).mean(axis=1))
 
 
-def _server(tmp: Path) -> tuple[subprocess.Popen, dict]:
-    env = {**os.environ, "PULSE_RUNTIME_PATH": str(tmp), "HOME": str(tmp), "XDG_CONFIG_HOME": str(tmp),
-           "PULSE_STATE_PATH": str(tmp)}
+def start_room(run_dir: Path) -> tuple[subprocess.Popen, dict]:
+    """A private PulseAudio in ``run_dir``: a virtual speaker (spk) and microphone (mic), a room carrying the
+    speaker into the microphone, and the kiosk session's echo canceller between them. Returns the daemon
+    and the environment that reaches it."""
+    env = {**os.environ, "PULSE_RUNTIME_PATH": str(run_dir), "HOME": str(run_dir), "XDG_CONFIG_HOME": str(run_dir),
+           "PULSE_STATE_PATH": str(run_dir)}
     env.pop("PULSE_SERVER", None)
     daemon = subprocess.Popen(["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1",
                                "--load=module-native-protocol-unix"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        if subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0:
-            break
-        time.sleep(0.1)
-    for args in (["module-null-sink", "sink_name=spk", "rate=16000", "channels=1"],
-                 ["module-null-sink", "sink_name=mic", "rate=16000", "channels=1"],
-                 ["module-loopback", "source=spk.monitor", "sink=mic", "latency_msec=20",
-                  "source_dont_move=true", "sink_dont_move=true"]):
-        subprocess.run(["pactl", "load-module", *args], env=env, check=True, capture_output=True)
-    subprocess.run([str(REPO_ROOT / "packaging" / "echo-cancel")], check=True, capture_output=True,
-                   env={**env, "KIOSK_EC_SOURCE_MASTER": "mic.monitor", "KIOSK_EC_SINK_MASTER": "spk"})
+    try:
+        for _ in range(100):
+            if subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        for args in (["module-null-sink", "sink_name=spk", "rate=16000", "channels=1"],
+                     ["module-null-sink", "sink_name=mic", "rate=16000", "channels=1"],
+                     # the room; pinned, or PulseAudio moves it onto the canceller's source (a feedback loop)
+                     ["module-loopback", "source=spk.monitor", "sink=mic", "latency_msec=20",
+                      "source_dont_move=true", "sink_dont_move=true"]):
+            subprocess.run(["pactl", "load-module", *args], env=env, check=True, capture_output=True)
+        p = subprocess.run([str(REPO_ROOT / "packaging" / "echo-cancel")], capture_output=True, text=True,
+                           env={**env, "KIOSK_EC_SOURCE_MASTER": "mic.monitor", "KIOSK_EC_SINK_MASTER": "spk"})
+        if p.returncode != 0 or p.stderr:
+            raise RuntimeError(f"packaging/echo-cancel: {p.stderr.strip()}")
+    except BaseException:
+        daemon.terminate()
+        daemon.wait(timeout=10)
+        raise
     return daemon, env
 
 
@@ -127,7 +138,7 @@ def bench_voice_turn_pulse(config: Config, questions: Sequence[str]) -> dict[str
     voice = make_tts(config)
     with tempfile.TemporaryDirectory() as td:
         tmp = Path(td)
-        daemon, env = _server(tmp)
+        daemon, env = start_room(tmp)
         try:
             kiosk_env = {**env, "KIOSK_DATA_DIR": str(config.data_path)}
             if config.source:

@@ -12,16 +12,11 @@ from kiosk.stats import percentile as pct
 
 
 def _wer(ref: str, hyp: str) -> tuple[int, int]:
-    import re
+    """Word errors and reference words, scored as for real read speech (``kiosk.bench.read_speech``)."""
+    from kiosk.bench.read_speech import edits, normalise
 
-    r, h = re.findall(r"[a-z0-9']+", ref.lower()), re.findall(r"[a-z0-9']+", hyp.lower())
-    d = list(range(len(h) + 1))
-    for i in range(1, len(r) + 1):
-        prev, d[0] = d[0], i
-        for j in range(1, len(h) + 1):
-            cur = min(d[j] + 1, d[j - 1] + 1, prev + (r[i - 1] != h[j - 1]))
-            prev, d[j] = d[j], cur
-    return d[len(h)], len(r)
+    r = normalise(ref)
+    return edits(r, normalise(hyp)), len(r)
 
 
 def bench_speech(config: Config, questions: list[str], bias: list[str] = ()) -> dict[str, Any]:

@@ -8,42 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from kiosk.stats import percentile as pct
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(db: str) -> tuple[subprocess.Popen, str]:
-    import httpx
-
-    port = _port()
-    p = subprocess.Popen([sys.executable, "-m", "kiosk", "hub", "serve", "--db", db, "--port", str(port)],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return p, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-        if p.poll() is not None:
-            break
-    p.kill()
-    raise RuntimeError(f"hub did not start: {p.stderr.read().decode()[-400:]}")
 
 
 def _kiosks(engine, n: int) -> list[tuple[str, Any]]:
@@ -133,7 +105,9 @@ def _run(db: str, processes: int, kiosks: int, batches: int, per_batch: int, con
 
     engine = engine_for(db)
     upgrade(engine)
-    procs = [_serve(db) for _ in range(processes)]
+    from kiosk.hub.local import start_hub
+
+    procs = [start_hub(db) for _ in range(processes)]
     try:
         keys = _kiosks(engine, kiosks)
         kill = (procs[0][0], kill_after_s) if kill_after_s is not None else None
@@ -152,7 +126,7 @@ def _run(db: str, processes: int, kiosks: int, batches: int, per_batch: int, con
 
 
 def run_hub_bench(kiosks: int = 1000, batches: int = 2, per_batch: int = 100, concurrency: int = 32) -> dict:
-    from kiosk.hub.pgtemp import TempPostgres
+    from kiosk.hub.local import TempPostgres
 
     report: dict[str, Any] = {"kiosks": kiosks, "batches_per_kiosk": batches, "events_per_batch": per_batch,
                               "target_events_per_s_postgresql": 5000, "target_batch_ms_p99": 250}

@@ -113,18 +113,6 @@ def ingest(engine: Engine, keyid: str, nonce: str, created: int, rows: list[dict
     return new
 
 
-def store_events(engine: Engine, rows: list[dict[str, Any]]) -> int:
-    """Insert, skipping any (source, id) already held; returns how many were new."""
-    if not rows:
-        return 0
-    upsert = _upsert(engine)
-    t = now()
-    with engine.begin() as c:
-        res = c.execute(upsert(events).on_conflict_do_nothing(index_elements=["source", "id"])
-                        .returning(events.c.id), [{**r, "received_at": t} for r in rows])
-        return len(res.all())
-
-
 def stats(engine: Engine) -> dict[str, Any]:
     with engine.connect() as c:
         by_state = dict(c.execute(select(devices.c.state, func.count()).group_by(devices.c.state)).all())

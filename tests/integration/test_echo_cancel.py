@@ -31,32 +31,19 @@ def _clean(heard: str) -> bool:
 
 @pytest.fixture
 def room(tmp_path):
-    exe = shutil.which("pulseaudio")
-    assert exe, "pulseaudio is missing: packaging/setup.sh installs it (Debian package pulseaudio)"
+    """The bench's PulseAudio room (kiosk.bench.pulse_loop.start_room), whose echo canceller comes from the
+    kiosk session's own script."""
+    from kiosk.bench.pulse_loop import start_room
+
+    assert shutil.which("pulseaudio"), "pulseaudio is missing: packaging/setup.sh installs it"
     run = tmp_path / "pulse"
     run.mkdir()
-    env = {**os.environ, "PULSE_RUNTIME_PATH": str(run), "HOME": str(run), "XDG_CONFIG_HOME": str(run),
-           "PULSE_STATE_PATH": str(run)}
-    env.pop("PULSE_SERVER", None)
-    daemon = subprocess.Popen([exe, "-n", "--daemonize=no", "--exit-idle-time=-1",
-                               "--load=module-native-protocol-unix"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    daemon, env = start_room(run)
     try:
-        for _ in range(100):
-            if subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0:
-                break
-            time.sleep(0.1)
-        for args in (["module-null-sink", "sink_name=spk", "rate=16000", "channels=1"],
-                     ["module-null-sink", "sink_name=mic", "rate=16000", "channels=1"],
-                     # the room; pinned, or PulseAudio moves it onto the canceller's source (a feedback loop)
-                     ["module-loopback", "source=spk.monitor", "sink=mic", "latency_msec=30",
-                      "source_dont_move=true", "sink_dont_move=true"]):
-            subprocess.run(["pactl", "load-module", *args], env=env, check=True, capture_output=True)
-        # the canceller, loaded by the kiosk session's own script (twice: the second run changes nothing)
-        for _ in range(2):
-            p = subprocess.run([str(REPO_ROOT / "packaging" / "echo-cancel")], capture_output=True, text=True,
-                               env={**env, "KIOSK_EC_SOURCE_MASTER": "mic.monitor", "KIOSK_EC_SINK_MASTER": "spk"})
-            assert p.returncode == 0 and not p.stderr, p.stderr
+        # the script again changes nothing
+        p = subprocess.run([str(REPO_ROOT / "packaging" / "echo-cancel")], capture_output=True, text=True,
+                           env={**env, "KIOSK_EC_SOURCE_MASTER": "mic.monitor", "KIOSK_EC_SINK_MASTER": "spk"})
+        assert p.returncode == 0 and not p.stderr, p.stderr
         mods = subprocess.run(["pactl", "list", "short", "modules"], env=env, capture_output=True, text=True)
         assert mods.stdout.count("module-echo-cancel") == 1, mods.stdout
         yield env

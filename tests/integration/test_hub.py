@@ -5,7 +5,6 @@ refused with a clear status and reason, nothing of it stored, the hub still serv
 import base64
 import json
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -14,36 +13,14 @@ import time
 import httpx
 import pytest
 
+from kiosk.hub.local import start_hub
 from kiosk.identity import device_key
 from kiosk.signatures import sign_request
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def hub_cli(db: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kiosk", "hub", *args, "--db", db], capture_output=True,
                           text=True, timeout=120)
-
-
-def start_hub(db: str) -> tuple[subprocess.Popen, str]:
-    port = _port()
-    p = subprocess.Popen([sys.executable, "-m", "kiosk", "hub", "serve", "--db", db, "--port", str(port)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return p, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-        if p.poll() is not None:
-            break
-    p.kill()
-    raise AssertionError(f"the hub did not start: {p.stderr.read()}")
 
 
 @pytest.fixture
@@ -60,7 +37,7 @@ def hub(tmp_path):
 @pytest.fixture
 def postgres():
     """A real PostgreSQL (Debian's) in a temp dir, on a Unix socket only; stopped and removed afterwards."""
-    from kiosk.hub.pgtemp import TempPostgres
+    from kiosk.hub.local import TempPostgres
 
     pg = TempPostgres()
     try:

@@ -1,5 +1,5 @@
-"""A throwaway PostgreSQL (Debian's binaries) in a temp dir on a Unix socket: for the tests and
-`kiosk hub bench`, never for a real hub."""
+"""Hubs on this machine, for the tests and `kiosk hub bench`, never for a real deployment: a hub process on a
+free loopback port, and a throwaway PostgreSQL (Debian's binaries) in a temp dir on a Unix socket."""
 
 from __future__ import annotations
 
@@ -8,8 +8,39 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_hub(db: str) -> tuple[subprocess.Popen, str]:
+    """`kiosk hub serve` on a free loopback port, once it answers /healthz."""
+    import httpx
+
+    port = free_port()
+    err = tempfile.TemporaryFile()  # a file, not a pipe: a hub that logs a lot never blocks on it
+    p = subprocess.Popen([sys.executable, "-m", "kiosk", "hub", "serve", "--db", db, "--port", str(port)],
+                         stdout=subprocess.DEVNULL, stderr=err)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return p, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+        if p.poll() is not None:
+            break
+    p.kill()
+    p.wait()
+    err.seek(0)
+    raise RuntimeError(f"hub did not start: {err.read().decode(errors='replace')[-400:]}")
 
 
 class TempPostgres:
@@ -23,9 +54,7 @@ class TempPostgres:
         if os.getuid() == 0:  # initdb refuses to run as root
             shutil.chown(self.dir, "postgres", "postgres")
             self.as_pg = {"user": "postgres", "group": "postgres"}
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self._pg("initdb", "-D", str(self.dir / "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                  "--no-locale", "--no-sync", "-N")
         self._pg("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w", "-o",
