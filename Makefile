@@ -4,9 +4,10 @@
 run: setup
 	.venv/bin/kiosk run
 
-# The suite also needs a PostgreSQL server for the fleet hub's tests (started by the fixture in a temp dir).
+# The suite also needs a PostgreSQL server for the fleet hub's tests (started by the fixture in a temp dir)
+# and Debian's chromium for the dashboard's browser tests.
 test:
-	@KIOSK_APT_PACKAGES="postgresql" packaging/setup.sh
+	@KIOSK_APT_PACKAGES="postgresql chromium" packaging/setup.sh
 	.venv/bin/python -m pytest tests
 
 setup:

@@ -109,8 +109,18 @@ def make_sync_worker(config: Config, db=None, on_answer: Callable[[dict], None] 
     """The outbox's delivery worker; with no ``db``, on a connection of its own (one per thread)."""
     from kiosk.sync.worker import SyncWorker, settings_from_config
 
+    def pack_for(question: str, entry_ids: list[str]) -> tuple[str, list[str]]:  # in the sync thread
+        from kiosk.knowledge.excerpt import escalation_entries
+
+        index = KnowledgeIndex(config.knowledge_db_path)  # its own connection
+        try:
+            venue = config.device.venue or index.meta().get("title", "")
+            return venue, escalation_entries(index, question, entry_ids)
+        finally:
+            index.close()
+
     return SyncWorker(db if db is not None else connect(config.db_path), settings_from_config(config),
-                      transport=transport, on_answer=on_answer)
+                      transport=transport, on_answer=on_answer, pack_for=pack_for)
 
 
 def sync_once(config: Config):
@@ -368,11 +378,20 @@ class Kiosk:
 
         db = db or self.db
         lat = recent_latencies(db)
+        from kiosk.status import operator_warnings
+
+        sent = {kind: n for kind, n in db.conn.execute(  # what the hub should hold: its reconciliation table
+            "SELECT 'meters', COUNT(*) FROM meters WHERE status = 'sent' UNION ALL "
+            "SELECT 'health_events', COUNT(*) FROM health_events WHERE status = 'sent'")}
+        current = self.config.bundles_path / "current"
         return record_health(db, "health.snapshot", {
             "tier": self.tier, "latency_ms_p50": round(percentile(lat, 50), 1),
             "latency_ms_p95": round(percentile(lat, 95), 1),
             "rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1), "breaker": self.pipeline.breaker.state,
-            **self.readings.public()})
+            "pack": self.index.meta().get("title", ""), "pack_version": self.index.version(),
+            "bundle": current.resolve().name if current.is_symlink() else "",
+            "warnings": [w["code"] for w in self.startup.warnings + operator_warnings(self.config)],
+            "sent": sent, **self.readings.public()})
 
     def start_monitor(self) -> None:
         """Probe in the background (chat, listen, the touchscreen); health snapshots on their own period."""

@@ -213,6 +213,20 @@ class BundlesConfig:
 
 
 @dataclass(frozen=True)
+class HubConfig:
+    """The fleet hub (`kiosk hub serve`). In a TOML file the upstream may also be written as a table,
+    ``[hub.upstream] base_url = ..., model = ..., api_key_env = ...``."""
+    upstream_base_url: str = doc("OpenAI-compatible server the hub asks kiosks' escalations of (llama.cpp's "
+                                 "server, vLLM, a hosted API); empty = every escalation waits for staff.", "")
+    upstream_model: str = doc("Model name sent to the upstream.", "")
+    upstream_api_key_env: str = doc("Environment variable holding the upstream's API key.",
+                                    "KIOSK_HUB_UPSTREAM_API_KEY")
+    upstream_timeout_s: float = doc("How long the hub waits for the upstream before queueing for staff.", 30.0)
+    offline_after_s: float = doc("A kiosk not heard from for this long is shown offline.", 180.0)
+    session_hours: float = doc("How long a dashboard login lasts.", 12.0)
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: str = doc("Where databases live; $KIOSK_DATA_DIR wins; empty = the user data dir.", "")
     device: DeviceConfig = doc("This kiosk.", default_factory=DeviceConfig, default=dataclasses.MISSING)
@@ -233,6 +247,8 @@ class Config:
     ui: UIConfig = doc("The touchscreen.", default_factory=UIConfig, default=dataclasses.MISSING)
     bundles: BundlesConfig = doc("Signed update bundles.", default_factory=BundlesConfig,
                                  default=dataclasses.MISSING)
+    hub: HubConfig = doc("The fleet hub, when this machine runs one.", default_factory=HubConfig,
+                         default=dataclasses.MISSING)
     source: str = doc("The file this configuration was read from (informational).", "")
 
     @property
@@ -260,7 +276,8 @@ class Config:
 _SECTION_TYPES = {"device": DeviceConfig, "llm": LLMConfig, "knowledge": KnowledgeConfig,
                   "turn": TurnConfig, "session": SessionConfig, "speech": SpeechConfig,
                   "resources": ResourcesConfig, "cloud": CloudConfig, "ingest": IngestConfig,
-                  "sync": SyncConfig, "tts": TTSConfig, "ui": UIConfig, "bundles": BundlesConfig}
+                  "sync": SyncConfig, "tts": TTSConfig, "ui": UIConfig, "bundles": BundlesConfig,
+                  "hub": HubConfig}
 
 
 def hub_overlay(data_dir: Path) -> dict[str, dict[str, Any]]:
@@ -374,6 +391,10 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
             raise ConfigError("bad_config", f"config file {file_path} is not valid TOML: {exc}") from exc
 
     sections: dict[str, dict[str, Any]] = {name: dict(raw.pop(name, {}) or {}) for name in _SECTION_TYPES}
+    upstream = sections["hub"].pop("upstream", {})
+    if not isinstance(upstream, dict):
+        raise ConfigError("bad_config", "[hub.upstream] must be a table (base_url, model, api_key_env, timeout_s)")
+    sections["hub"].update({f"upstream_{k}": v for k, v in upstream.items()})
     data_dir = raw.pop("data_dir", "")
     if raw:
         raise ConfigError("unknown_config_key", f"unknown top-level key(s): {', '.join(sorted(raw))}")

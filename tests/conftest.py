@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
+
+import httpx
 
 import pytest
 
@@ -47,3 +52,48 @@ def real_kiosk(tmp_path_factory, model_path):
     assert kiosk.engine is not None, kiosk.startup.warnings
     yield kiosk
     kiosk.close()
+
+
+def log_tail(f) -> str:
+    f.seek(0)
+    return f.read().decode(errors="replace")[-2000:]
+
+
+@pytest.fixture(scope="session")
+def cloud(model_path, tmp_path_factory):
+    """A real OpenAI-compatible server (llama_cpp.server on the embedded model) on loopback: the cloud of
+    the sync tests and the upstream of the hub's. Its base URL ends in /v1."""
+    log = open(tmp_path_factory.mktemp("cloud") / "server.log", "w+b")  # a pipe would fill up and block it
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host",
+                             "127.0.0.1", "--port", str(port), "--n_ctx", "1024", "--n_threads", "2"],
+                            stdout=subprocess.DEVNULL, stderr=log)
+    url = f"http://127.0.0.1:{port}/v1"
+    for _ in range(300):
+        try:
+            if httpx.get(url + "/models", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+        assert proc.poll() is None, log_tail(log)
+    else:
+        proc.kill()
+        raise AssertionError("llama_cpp.server did not start: " + log_tail(log))
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture
+def postgres():
+    """A real PostgreSQL (Debian's) in a temp dir, on a Unix socket only; stopped and removed afterwards."""
+    from kiosk.hub.local import TempPostgres
+
+    pg = TempPostgres()
+    try:
+        yield pg.url
+    finally:
+        pg.stop()

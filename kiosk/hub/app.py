@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
+from kiosk.config import HubConfig
 from kiosk.hub import store
 from kiosk.signatures import MAX_SKEW_S, SignatureError, parse, verify
 
@@ -54,7 +55,24 @@ def check_event(ev: Any, source: str) -> str:
     return ""
 
 
-def create_app(engine: Engine, public_url: str = "") -> FastAPI:
+def authenticate(engine: Engine, headers, method: str, path: str, body: bytes):
+    """(device row, parsed signature) of a validly signed request by an active device, or the refusal.
+    The nonce is not spent here: the caller spends it in the transaction that acts on the request."""
+    try:
+        signed = parse(headers)
+        dev = store.device(engine, signed.keyid)
+        if dev is None:
+            return _refuse(401, "unknown_device", f"device {signed.keyid!r} is not enrolled")
+        verify(headers, method, path, body, dev.public_key)
+    except SignatureError as exc:
+        return _refuse(401, exc.code, exc.message)
+    if dev.state != "active":
+        return _refuse(403, "revoked", f"device {dev.id!r} is revoked")
+    return dev, signed
+
+
+def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | None = None) -> FastAPI:
+    hub_config = hub_config or HubConfig()
     app = FastAPI(title="kiosk hub", docs_url=None, redoc_url=None)
 
     def prune_forever() -> None:  # nonces older than any acceptable signature are forgotten, once a minute
@@ -86,16 +104,10 @@ def create_app(engine: Engine, public_url: str = "") -> FastAPI:
 
     def ingest_batch(headers, method: str, path: str, body: bytes) -> dict | JSONResponse:
         """Authenticate, parse, check and hold one batch (in a worker thread: database and crypto block)."""
-        try:
-            signed = parse(headers)
-            dev = store.device(engine, signed.keyid)
-            if dev is None:
-                return _refuse(401, "unknown_device", f"device {signed.keyid!r} is not enrolled")
-            verify(headers, method, path, body, dev.public_key)
-        except SignatureError as exc:
-            return _refuse(401, exc.code, exc.message)
-        if dev.state != "active":
-            return _refuse(403, "revoked", f"device {dev.id!r} is revoked")
+        auth = authenticate(engine, headers, method, path, body)
+        if isinstance(auth, JSONResponse):
+            return auth
+        dev, signed = auth
         try:
             batch = json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError):
@@ -138,8 +150,8 @@ def create_app(engine: Engine, public_url: str = "") -> FastAPI:
         except store.EnrolError as exc:
             return _refuse(exc.status, exc.code, exc.message)
         base = public_url.rstrip("/") or str(request.base_url).rstrip("/")
-        # cloud_base_url stays empty until this hub answers escalations: a kiosk keeps them queued meanwhile
-        return {"device_id": device_id, "ring": ring, "ingest_url": f"{base}/v1/events", "cloud_base_url": ""}
+        return {"device_id": device_id, "ring": ring, "ingest_url": f"{base}/v1/events",
+                "cloud_base_url": f"{base}/v1"}
 
     @app.post("/v1/events")
     async def ingest(request: Request):
@@ -150,6 +162,11 @@ def create_app(engine: Engine, public_url: str = "") -> FastAPI:
         out = await run_in_threadpool(ingest_batch, request.headers, request.method, request.url.path, body)
         count("refused" if isinstance(out, JSONResponse) else "accepted")
         return out
+
+    install_escalations(app, engine, hub_config, body_of)
+    from kiosk.hub.web import install_dashboard
+
+    install_dashboard(app, engine, hub_config, public_url)
 
     def label(v: str) -> str:
         return str(v).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
@@ -168,3 +185,93 @@ def create_app(engine: Engine, public_url: str = "") -> FastAPI:
         return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
     return app
+
+
+def install_escalations(app: FastAPI, engine: Engine, hub_config: HubConfig, body_of) -> None:
+    """The kiosks' OpenAI-compatible ``[cloud] base_url`` (POST /v1/chat/completions) and the staff answers
+    they collect (GET /v1/answers, POST /v1/answers/ack). All signed by the device."""
+    import httpx
+
+    from kiosk.hub import queue, upstream as up
+
+    model = up.Upstream.from_config(hub_config)
+    client = httpx.Client()
+
+    def escalate(headers, method: str, path: str, body: bytes) -> JSONResponse:
+        auth = authenticate(engine, headers, method, path, body)
+        if isinstance(auth, JSONResponse):
+            return auth
+        dev, signed = auth
+        try:
+            req = json.loads(body)
+            question = next(m["content"] for m in reversed(req["messages"]) if m.get("role") == "user")
+            meta = req.get("metadata") or {}
+            entries = [str(e) for e in meta.get("kiosk_pack") or []][:up.MAX_ENTRIES]
+            venue = str(meta.get("kiosk_venue") or "")
+        except (ValueError, KeyError, TypeError, AttributeError, StopIteration, RecursionError):
+            return _refuse(400, "malformed", "expected an OpenAI chat request with a user message")
+        esc_id = headers.get("idempotency-key", "")
+        if not isinstance(question, str) or not question.strip():
+            return _refuse(400, "malformed", "the user message is not text")
+        if not DEVICE_ID.match(esc_id):
+            return _refuse(400, "malformed", "Idempotency-Key (the escalation's id) is missing or malformed")
+        try:
+            store.spend_nonce(engine, dev.id, signed.nonce, signed.created)
+        except store.Replayed:
+            return _refuse(401, "replayed", "this signature's nonce was used before")
+        question = up.clean(question, up.MAX_QUESTION)
+        held = queue.claim(engine, dev.id, esc_id, question, [up.clean(e, up.MAX_ENTRY) for e in entries])
+        if held is None:  # new: ask the upstream once, check its answer, settle
+            verdict = up.answer(model, question, entries, client, venue)
+            queue.settle(engine, dev.id, esc_id, verdict.state, verdict.reason, verdict.detail, verdict.answer)
+            state, reason, text = verdict.state, verdict.reason, verdict.answer
+        else:  # a retry: what the first request settled
+            state, reason, text = held.state, held.reason, held.answer or ""
+        if state == "answered":
+            return JSONResponse({"id": f"chatcmpl-{esc_id}", "object": "chat.completion",
+                                 "created": int(time.time()), "model": "kiosk-hub",
+                                 "choices": [{"index": 0, "finish_reason": "stop",
+                                              "message": {"role": "assistant", "content": text}}],
+                                 "kiosk_hub": {"state": "answered"}})
+        # Held for staff: the kiosk collects the answer from /v1/answers on a later sync.
+        return JSONResponse({"id": esc_id, "kiosk_hub": {"state": "review", "reason": reason}}, status_code=202)
+
+    def answers(headers, method: str, path: str, body: bytes, ack: bool) -> JSONResponse | dict:
+        auth = authenticate(engine, headers, method, path, body)
+        if isinstance(auth, JSONResponse):
+            return auth
+        dev, signed = auth
+        ids: list[str] = []
+        if ack:
+            try:
+                ids = [str(i) for i in json.loads(body)["ids"]][:1000]
+            except (ValueError, KeyError, TypeError, RecursionError):
+                return _refuse(400, "malformed", "expected JSON {ids: [...]}")
+        try:
+            store.spend_nonce(engine, dev.id, signed.nonce, signed.created)
+        except store.Replayed:
+            return _refuse(401, "replayed", "this signature's nonce was used before")
+        if ack:
+            return {"acknowledged": queue.delivered(engine, dev.id, ids)}
+        return {"answers": queue.undelivered(engine, dev.id)}
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request):
+        body = await body_of(request)
+        if isinstance(body, JSONResponse):
+            return body
+        return await run_in_threadpool(escalate, request.headers, request.method, request.url.path, body)
+
+    @app.get("/v1/answers")
+    async def get_answers(request: Request):
+        body = await body_of(request)
+        if isinstance(body, JSONResponse):
+            return body
+        return await run_in_threadpool(answers, request.headers, request.method, request.url.path, body, False)
+
+    @app.post("/v1/answers/ack")
+    async def ack_answers(request: Request):
+        body = await body_of(request)
+        if isinstance(body, JSONResponse):
+            return body
+        return await run_in_threadpool(answers, request.headers, request.method, request.url.path, body, True)

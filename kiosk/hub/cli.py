@@ -3,6 +3,7 @@ hub's data dir) and brings the database to the current schema first."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -28,6 +29,27 @@ def _engine(args):
     return engine
 
 
+def _add_user(engine, args) -> int:
+    import getpass
+
+    from kiosk.hub.users import UserError, add_user
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            print("the passwords differ; nothing changed", file=sys.stderr)
+            return 2
+    try:
+        add_user(engine, args.name, password, replace=args.replace)
+    except UserError as exc:
+        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"{args.name}: can log in to the dashboard")
+    return 0
+
+
 def cmd_hub(args) -> int:
     if args.hub_cmd == "bench":  # its own servers and databases, never the configured one
         from kiosk.hub.bench import format_hub_report, run_hub_bench
@@ -43,8 +65,16 @@ def cmd_hub(args) -> int:
 
         from kiosk.hub.app import create_app
 
-        uvicorn.run(create_app(engine, args.public_url), host=args.host, port=args.port, log_level="warning")
+        hub_config = _config(args).hub
+        if args.upstream:
+            import dataclasses
+
+            hub_config = dataclasses.replace(hub_config, upstream_base_url=args.upstream)
+        uvicorn.run(create_app(engine, args.public_url, hub_config), host=args.host, port=args.port,
+                    log_level="warning")
         return 0
+    if args.hub_cmd == "admin":
+        return _add_user(engine, args)
     if args.hub_cmd == "enrol-code":
         code = store.new_code(engine, args.ring)
         print(json.dumps({"code": code, "ring": args.ring}) if args.json else code)
@@ -74,6 +104,15 @@ def add_parsers(add, leaf) -> None:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8470)
     s.add_argument("--public-url", default="", help="the URL kiosks reach this hub at (default: as requested)")
+    s.add_argument("--upstream", default="", help="OpenAI-compatible base URL for escalations "
+                   "(default: [hub.upstream] base_url; none = every escalation waits for staff)")
+    a = cmd("admin", "dashboard users")
+    asub = a.add_subparsers(dest="admin_cmd", required=True)
+    u = asub.add_parser("add-user", help="add a dashboard user (asks for a password)")
+    u.add_argument("name")
+    u.add_argument("--db", default=argparse.SUPPRESS, help="database URL (as for every hub command)")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    u.add_argument("--replace", action="store_true", help="set a new password for an existing user")
     cmd("enrol-code", "print a one-time enrolment code").add_argument("--ring", default="all")
     cmd("revoke", "revoke a device: its next request is refused").add_argument("device")
     cmd("stats", "devices by state, events held by type, escalations by state")

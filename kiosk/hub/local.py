@@ -20,14 +20,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_hub(db: str) -> tuple[subprocess.Popen, str]:
-    """`kiosk hub serve` on a free loopback port, once it answers /healthz."""
+def start_hub(db: str, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`kiosk hub serve` on a free loopback port, once it answers /healthz (``extra``: more serve flags;
+    ``env``: more environment, e.g. KIOSK_HUB_OFFLINE_AFTER_S)."""
     import httpx
 
     port = free_port()
     err = tempfile.TemporaryFile()  # a file, not a pipe: a hub that logs a lot never blocks on it
-    p = subprocess.Popen([sys.executable, "-m", "kiosk", "hub", "serve", "--db", db, "--port", str(port)],
-                         stdout=subprocess.DEVNULL, stderr=err)
+    p = subprocess.Popen([sys.executable, "-m", "kiosk", "hub", "serve", "--db", db, "--port", str(port), *extra],
+                         stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from kiosk.hub.tables import devices, enrol_codes, events, nonces
+from kiosk.hub.tables import devices, enrol_codes, escalations, events, nonces
 
 CODE_TTL = timedelta(hours=24)
 
@@ -94,16 +94,28 @@ class Replayed(Exception):
     pass
 
 
+def _spend(c, keyid: str, nonce: str, created: int) -> None:
+    upsert = _upsert(c.engine)
+    fresh = c.execute(upsert(nonces).values(keyid=keyid, nonce=nonce, created=created)
+                      .on_conflict_do_nothing(index_elements=["keyid", "nonce"]).returning(nonces.c.nonce)).first()
+    if fresh is None:
+        raise Replayed()
+
+
+def spend_nonce(engine: Engine, keyid: str, nonce: str, created: int) -> None:
+    """Spend a signed request's nonce and note the device's contact (raises Replayed if spent before)."""
+    with engine.begin() as c:
+        _spend(c, keyid, nonce, created)
+        c.execute(update(devices).where(devices.c.id == keyid).values(last_seen=now()))
+
+
 def ingest(engine: Engine, keyid: str, nonce: str, created: int, rows: list[dict[str, Any]]) -> int:
     """One transaction for one signed batch: spend the nonce (raises Replayed if it was spent before), hold
     the events (skipping any (source, id) already held), note the contact. Returns how many were new."""
     upsert = _upsert(engine)
     t = now()
     with engine.begin() as c:
-        fresh = c.execute(upsert(nonces).values(keyid=keyid, nonce=nonce, created=created)
-                          .on_conflict_do_nothing(index_elements=["keyid", "nonce"]).returning(nonces.c.nonce)).first()
-        if fresh is None:
-            raise Replayed()
+        _spend(c, keyid, nonce, created)
         new = 0
         if rows:
             res = c.execute(upsert(events).on_conflict_do_nothing(index_elements=["source", "id"])
@@ -117,4 +129,5 @@ def stats(engine: Engine) -> dict[str, Any]:
     with engine.connect() as c:
         by_state = dict(c.execute(select(devices.c.state, func.count()).group_by(devices.c.state)).all())
         by_type = dict(c.execute(select(events.c.type, func.count()).group_by(events.c.type)).all())
-    return {"devices": by_state, "events": by_type, "escalations": {}}
+        esc = dict(c.execute(select(escalations.c.state, func.count()).group_by(escalations.c.state)).all())
+    return {"devices": by_state, "events": by_type, "escalations": esc}

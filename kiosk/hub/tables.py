@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, LargeBinary, MetaData, String, Table
+from sqlalchemy import JSON, BigInteger, Column, DateTime, LargeBinary, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -42,4 +42,39 @@ nonces = Table(
     Column("keyid", String(128), primary_key=True),
     Column("nonce", String(64), primary_key=True),
     Column("created", BigInteger, nullable=False, index=True),
+)
+
+# An escalation a kiosk sent (already redacted there), keyed like events: a retry is the same row.
+# state: asking (upstream called) | answered (grounded upstream answer, returned at once) |
+#        review (waiting for staff, ``reason`` says why) | staff (staff answered; ``delivered_at`` once fetched)
+escalations = Table(
+    "escalations", metadata,
+    Column("device_id", String(128), primary_key=True),
+    Column("id", String(128), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("question", Text, nullable=False),
+    Column("pack", JSON),  # the kiosk's pack entries sent with it: what the answer is checked against
+    Column("state", String(16), nullable=False, index=True),
+    Column("reason", String(64), nullable=False, default=""),
+    Column("detail", Text, nullable=False, default=""),
+    Column("answer", Text),
+    Column("answered_by", String(128)),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("delivered_at", DateTime(timezone=True)),
+)
+
+# Dashboard users (argon2id hashes) and their sessions (only a hash of the cookie's token is kept).
+users = Table(
+    "users", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_name", String(64), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
 )

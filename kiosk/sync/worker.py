@@ -39,6 +39,7 @@ class SyncSettings:
     backoff_base_s: float = 2.0
     backoff_cap_s: float = 300.0
     signing_key: object | None = None  # the device key, once enrolled with a hub: ingest requests are signed
+    hub_cloud: bool = False  # [cloud] base_url is the enrolled hub's: escalations signed, staff answers collected
 
 
 @dataclass
@@ -68,13 +69,15 @@ def health_event(row: dict, device_id: str) -> dict:
 
 class SyncWorker:
     def __init__(self, db, settings: SyncSettings, transport: httpx.BaseTransport | None = None,
-                 on_answer: Callable[[dict], None] | None = None) -> None:
+                 on_answer: Callable[[dict], None] | None = None,
+                 pack_for: Callable[[str, list[str]], tuple[str, list[str]]] | None = None) -> None:
         self.db = db
         self.outbox = Outbox(db)
         self.s = settings
         self.backoff = Backoff(settings.backoff_base_s, settings.backoff_cap_s)
         self.http = httpx.Client(transport=transport, timeout=settings.timeout_s)
         self.on_answer = on_answer
+        self.pack_for = pack_for
         self.outage_started: str | None = None
         self.reachable: bool | None = None  # None until the first delivery attempt settles
         self._stop = threading.Event()
@@ -97,9 +100,18 @@ class SyncWorker:
         if self.s.cloud_base_url:
             for row in self.outbox.due("escalations", self.s.batch_size):
                 self._escalate(row, report)
+            if self.s.hub_cloud and self.s.signing_key is not None:
+                self._collect_staff_answers(report)
         else:
             report.skipped.append("cloud: no [cloud] base_url configured; escalations wait")
         return report
+
+    def _signed(self, method: str, url: str, body: bytes) -> dict[str, str]:
+        from urllib.parse import urlsplit
+
+        from kiosk.signatures import sign_request
+
+        return sign_request(self.s.signing_key, self.s.device_id, method, urlsplit(url).path or "/", body)
 
     def _post_batch(self, events: list[dict]) -> Outcome:
         headers = {"Content-Type": CE_BATCH}
@@ -107,12 +119,7 @@ class SyncWorker:
             headers["Authorization"] = f"Bearer {self.s.ingest_token}"
         body = json.dumps(events).encode()
         if self.s.signing_key is not None:
-            from urllib.parse import urlsplit
-
-            from kiosk.signatures import sign_request
-
-            headers.update(sign_request(self.s.signing_key, self.s.device_id, "POST",
-                                        urlsplit(self.s.ingest_url).path or "/", body))
+            headers.update(self._signed("POST", self.s.ingest_url, body))
         try:
             r = self.http.post(self.s.ingest_url, content=body, headers=headers)
         except httpx.HTTPError as exc:
@@ -137,13 +144,28 @@ class SyncWorker:
                      "not answer. Answer briefly and helpfully; say so if you do not know."},
                     {"role": "user", "content": question}],
                 "metadata": {"kiosk_entry_ids": context.get("entry_ids", [])}}
-        headers = {"Idempotency-Key": row["id"]}
+        if self.s.hub_cloud and self.pack_for is not None:  # the hub answers from, and checks against, the pack
+            try:
+                venue, entries = self.pack_for(question, context.get("entry_ids", []))
+                body["metadata"].update(kiosk_venue=venue, kiosk_pack=entries)
+            except Exception as exc:  # the pack is being replaced: the hub queues it for staff instead
+                log.warning("no pack text for escalation %s: %s", row["id"], exc)
+        raw = json.dumps(body).encode()
+        url = self.s.cloud_base_url.rstrip("/") + "/chat/completions"
+        headers = {"Idempotency-Key": row["id"], "Content-Type": "application/json"}
         if self.s.cloud_api_key:
             headers["Authorization"] = f"Bearer {self.s.cloud_api_key}"
+        if self.s.hub_cloud and self.s.signing_key is not None:
+            headers.update(self._signed("POST", url, raw))
         answer = ""
         try:
-            r = self.http.post(self.s.cloud_base_url.rstrip("/") + "/chat/completions", json=body, headers=headers)
+            r = self.http.post(url, content=raw, headers=headers)
             outcome = classify(r.status_code, r.headers.get("Retry-After"), r.text[:200])
+            if self.s.hub_cloud and r.status_code in (401, 403):  # credentials, not the question: it waits
+                outcome = Outcome("retry", f"HTTP {r.status_code} from the hub: {r.text[:200]}")
+            if r.status_code == 202 and self.s.hub_cloud:  # held for staff review; the answer comes later
+                self._settle("escalations", [row["id"]], outcome, report, {"answer": None, "answered_at": None})
+                return
             if outcome.action == "sent":
                 answer = r.json()["choices"][0]["message"]["content"].strip()
         except httpx.HTTPError as exc:
@@ -159,6 +181,51 @@ class SyncWorker:
         if outcome.action == "sent" and self.on_answer:
             self.on_answer({"id": row["id"], "session_id": row["session_id"], "question": row["question"],
                             "answer": answer})
+
+    def _collect_staff_answers(self, report: SyncReport) -> None:
+        """Staff answers to escalations the hub held for review: kept, shown if the visitor is still there,
+        then acknowledged (an answer is kept before it is acknowledged, so none is lost between the two)."""
+        base = self.s.cloud_base_url.rstrip("/")
+        try:
+            r = self.http.get(base + "/answers", headers=self._signed("GET", base + "/answers", b""))
+            if r.status_code != 200:
+                report.skipped.append(f"hub answers: HTTP {r.status_code}: {r.text[:120]}")
+                return
+            got = [a for a in r.json()["answers"] if isinstance(a.get("id"), str) and isinstance(a.get("answer"), str)]
+        except httpx.HTTPError as exc:
+            report.skipped.append(f"hub answers: {type(exc).__name__}")
+            return
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            report.skipped.append(f"hub answers unreadable: {exc}")
+            return
+        if not got:
+            return
+        from kiosk.store.db import utcnow, write
+
+        now = utcnow()
+        fresh: list[dict] = []
+
+        def tx(conn):
+            for a in got:
+                row = conn.execute("SELECT session_id, question FROM escalations WHERE id = ? AND answer IS NULL",
+                                   (a["id"],)).fetchone()
+                if row is not None:
+                    conn.execute("UPDATE escalations SET answer = ?, answered_at = ? WHERE id = ?",
+                                 (a["answer"], now, a["id"]))
+                    fresh.append({"id": a["id"], "session_id": row[0], "question": row[1], "answer": a["answer"],
+                                  "by": "staff"})
+
+        write(self.db, tx)
+        ack = json.dumps({"ids": [a["id"] for a in got]}).encode()
+        try:
+            self.http.post(base + "/answers/ack", content=ack,
+                           headers={"Content-Type": "application/json", **self._signed("POST", base + "/answers/ack", ack)})
+        except httpx.HTTPError:
+            pass  # acknowledged next time; the answers are kept already and not shown twice
+        report.add("sent", "staff_answers", len(fresh))
+        if self.on_answer:
+            for item in fresh:
+                self.on_answer(item)
 
     def _settle(self, kind: str, ids: list[str], outcome: Outcome, report: SyncReport,
                 extra: dict | None = None) -> None:
@@ -227,7 +294,13 @@ def settings_from_config(config) -> SyncSettings:
         except KioskError as exc:  # the key is gone: events wait (unsigned, the hub would refuse them)
             log.warning("not delivering to the hub: %s", exc.message)
             ingest_url = ""
-    return SyncSettings(signing_key=signing_key,
+    hub_cloud = False
+    if signing_key is not None:
+        from kiosk.config import hub_overlay
+
+        hub_cloud = bool(config.cloud.base_url) and \
+            hub_overlay(config.data_path).get("cloud", {}).get("base_url") == config.cloud.base_url
+    return SyncSettings(signing_key=signing_key, hub_cloud=hub_cloud,
         device_id=config.device.id or _machine_id(), ingest_url=ingest_url,
         ingest_token=os.environ.get(config.ingest.token_env, "") if config.ingest.token_env else "",
         cloud_base_url=config.cloud.base_url, cloud_model=config.cloud.model,

@@ -1,50 +1,13 @@
 """Escalations answered by a real OpenAI-compatible server (llama_cpp.server on the embedded model)."""
 
-import json
-import os
-import socket
-import subprocess
-import sys
 import time
 
-import httpx
 import pytest
 
 from kiosk.app import Kiosk
 from kiosk.config import load_config
 
 pytestmark = pytest.mark.model
-
-
-def log_tail(f) -> str:
-    f.seek(0)
-    return f.read().decode(errors="replace")[-2000:]
-
-
-@pytest.fixture(scope="module")
-def cloud(model_path, tmp_path_factory):
-    log = open(tmp_path_factory.mktemp("cloud") / "server.log", "w+b")  # a pipe would fill up and block it
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host",
-                             "127.0.0.1", "--port", str(port), "--n_ctx", "1024", "--n_threads", "2"],
-                            stdout=subprocess.DEVNULL, stderr=log)
-    url = f"http://127.0.0.1:{port}/v1"
-    for _ in range(300):
-        try:
-            if httpx.get(url + "/models", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-        assert proc.poll() is None, log_tail(log)
-    else:
-        proc.kill()
-        raise AssertionError("llama_cpp.server did not start: " + log_tail(log))
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
 
 
 def test_an_escalation_is_answered_by_the_cloud_and_reaches_the_open_session(tmp_path, cloud):

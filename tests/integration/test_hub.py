@@ -34,18 +34,6 @@ def hub(tmp_path):
         p.wait(timeout=10)
 
 
-@pytest.fixture
-def postgres():
-    """A real PostgreSQL (Debian's) in a temp dir, on a Unix socket only; stopped and removed afterwards."""
-    from kiosk.hub.local import TempPostgres
-
-    pg = TempPostgres()
-    try:
-        yield pg.url
-    finally:
-        pg.stop()
-
-
 def kiosk(data, *args, stdin=None):
     env = {**os.environ, "KIOSK_DATA_DIR": str(data), "KIOSK_CONFIG": ""}
     return subprocess.run([sys.executable, "-m", "kiosk", *args], input=stdin, capture_output=True, text=True,

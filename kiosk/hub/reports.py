@@ -1,0 +1,167 @@
+"""What the dashboard shows, read from the hub's tables: the fleet, usage, reconciliation, grouped questions.
+
+Everything a kiosk reports arrives as events (``kiosk.health.health.snapshot``, ``kiosk.health.outage``,
+``kiosk.usage.meter.v1``); the hub's own facts are the devices' last contact and what it holds."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Engine, and_, case, func, select
+
+from kiosk.domain.text import STOPWORDS, stem
+from kiosk.hub.queue import review_queue
+from kiosk.hub.tables import devices, events
+
+SNAPSHOT = "kiosk.health.health.snapshot"
+OUTAGE = "kiosk.health.outage"
+METER = "kiosk.usage.meter.v1"
+
+
+def _aware(t: datetime | None) -> datetime | None:
+    return t if t is None or t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+@dataclass
+class Kiosk:
+    id: str
+    ring: str
+    state: str              # active | revoked
+    online: bool
+    last_seen: datetime | None
+    last_sync: datetime | None
+    snapshot: dict[str, Any] = field(default_factory=dict)
+    snapshot_time: str = ""
+    outages: list[dict[str, str]] = field(default_factory=list)
+
+
+def _latest(c, type_: str) -> dict[str, tuple[str, dict]]:
+    newest = (select(events.c.source, func.max(events.c.time).label("t")).where(events.c.type == type_)
+              .group_by(events.c.source).subquery())
+    rows = c.execute(select(events.c.source, events.c.time, events.c.data).join(
+        newest, and_(events.c.source == newest.c.source, events.c.time == newest.c.t))
+        .where(events.c.type == type_)).all()
+    return {r.source: (r.time, r.data or {}) for r in rows}
+
+
+def fleet(engine: Engine, offline_after_s: float, now: datetime | None = None) -> list[Kiosk]:
+    """Every enrolled kiosk, offline ones first, with its latest health snapshot and recent outages."""
+    now = now or datetime.now(timezone.utc)
+    with engine.connect() as c:
+        devs = c.execute(select(devices).order_by(devices.c.id)).all()
+        snaps = _latest(c, SNAPSHOT)
+        syncs = dict(c.execute(select(events.c.source, func.max(events.c.received_at))
+                               .group_by(events.c.source)).all())
+        outages: dict[str, list[dict]] = defaultdict(list)
+        for r in c.execute(select(events.c.source, events.c.data).where(events.c.type == OUTAGE)
+                           .order_by(events.c.time.desc()).limit(2000)):
+            if len(outages[r.source]) < 3 and isinstance(r.data, dict):
+                outages[r.source].append({"start": str(r.data.get("start", "")), "end": str(r.data.get("end", ""))})
+    out = []
+    for d in devs:
+        seen = _aware(d.last_seen)
+        online = d.state == "active" and seen is not None and (now - seen).total_seconds() <= offline_after_s
+        t, snap = snaps.get(d.id, ("", {}))
+        out.append(Kiosk(d.id, d.ring, d.state, online, seen, _aware(syncs.get(d.id)), snap, t, outages[d.id]))
+    return sorted(out, key=lambda k: (k.online, k.id))
+
+
+@dataclass
+class Usage:
+    days: list[str]
+    by_day_route: dict[str, dict[str, int]]        # day -> route -> answers
+    by_kiosk: dict[str, dict[str, Any]]            # device -> answers, escalated, tokens, by route and tier
+    routes: list[str]
+    rows: list[dict[str, Any]]                     # day, device, route, tier, answers, escalated, tokens
+
+
+def usage(engine: Engine, days: int = 14, now: datetime | None = None) -> Usage:
+    """Answers per day by route and tier, escalations and tokens, per kiosk, from the kiosks' meters."""
+    now = now or datetime.now(timezone.utc)
+    since = (now - timedelta(days=days - 1)).date().isoformat()
+    day = func.substr(events.c.time, 1, 10)
+    route, tier = events.c.data["source"].as_string(), events.c.data["tier"].as_string()
+    escalated = events.c.data["escalated"].as_boolean()
+    tokens = events.c.data["tokens_in"].as_integer() + events.c.data["tokens_out"].as_integer()
+    with engine.connect() as c:
+        got = c.execute(select(day.label("day"), events.c.source.label("device"), route.label("route"),
+                               tier.label("tier"), func.count().label("answers"),
+                               func.sum(case((escalated, 1), else_=0)).label("escalated"),
+                               func.sum(tokens).label("tokens"))
+                        .where(events.c.type == METER, day >= since)
+                        .group_by(day, events.c.source, route, tier).order_by(day, events.c.source)).all()
+    rows = [{"day": r.day, "device": r.device, "route": r.route or "?", "tier": r.tier or "?",
+             "answers": int(r.answers), "escalated": int(r.escalated or 0), "tokens": int(r.tokens or 0)}
+            for r in got]
+    all_days = [(now - timedelta(days=days - 1 - i)).date().isoformat() for i in range(days)]
+    by_day: dict[str, dict[str, int]] = {d: defaultdict(int) for d in all_days}
+    by_kiosk: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        by_day.setdefault(r["day"], defaultdict(int))[r["route"]] += r["answers"]
+        k = by_kiosk.setdefault(r["device"], {"answers": 0, "escalated": 0, "tokens": 0,
+                                              "routes": defaultdict(int), "tiers": defaultdict(int)})
+        k["answers"] += r["answers"]
+        k["escalated"] += r["escalated"]
+        k["tokens"] += r["tokens"]
+        k["routes"][r["route"]] += r["answers"]
+        k["tiers"][r["tier"]] += r["answers"]
+    return Usage(all_days, by_day, by_kiosk, sorted({r["route"] for r in rows}), rows)
+
+
+def reconciliation(engine: Engine) -> list[dict[str, Any]]:
+    """Per kiosk and kind: what its latest snapshot says it had delivered, against what the hub holds.
+    Holding more is normal (delivered after that snapshot); holding fewer means events went missing."""
+    with engine.connect() as c:
+        snaps = _latest(c, SNAPSHOT)
+        held: dict[tuple[str, str], int] = defaultdict(int)
+        for source, type_, n in c.execute(select(events.c.source, events.c.type, func.count())
+                                          .group_by(events.c.source, events.c.type)):
+            held[(source, "meters" if type_ == METER else "health_events")] += n
+        ids = [r[0] for r in c.execute(select(devices.c.id).order_by(devices.c.id))]
+    out = []
+    for dev in ids:
+        t, snap = snaps.get(dev, ("", {}))
+        sent = snap.get("sent") if isinstance(snap.get("sent"), dict) else {}
+        for kind in ("meters", "health_events"):
+            claimed = sent.get(kind)
+            has = held[(dev, kind)]
+            status = "no report yet" if claimed is None else (
+                "ok" if has >= int(claimed) else f"missing {int(claimed) - has}")
+            out.append({"device": dev, "kind": kind, "kiosk_says_sent": claimed, "as_of": t, "hub_holds": has,
+                        "status": status})
+    return out
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS)
+
+
+@dataclass
+class Group:
+    question: str                 # the newest question of the group
+    items: list[Any]              # escalation rows, newest first
+    devices: list[str]
+
+
+def question_groups(engine: Engine, threshold: float = 0.5) -> list[Group]:
+    """The review queue, similar questions together (Jaccard overlap of content-word stems), newest first."""
+    groups: list[tuple[frozenset[str], Group]] = []
+    for row in review_queue(engine):
+        words = _stems(row.question)
+        for key, g in groups:
+            union = key | words
+            if union and len(key & words) / len(union) >= threshold:
+                g.items.append(row)
+                if row.device_id not in g.devices:
+                    g.devices.append(row.device_id)
+                break
+        else:
+            groups.append((words, Group(row.question, [row], [row.device_id])))
+    return [g for _, g in groups]

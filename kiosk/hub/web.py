@@ -1,0 +1,200 @@
+"""The dashboard: server-rendered pages (Jinja2, autoescaped) behind a login.
+
+Login: argon2id passwords (``kiosk hub admin add-user``), a session cookie (HttpOnly, SameSite=Strict, Secure
+behind https) whose token's hash is a database row. Every form that changes something carries the
+session's CSRF token and must come from this origin. Pages: Fleet, Usage (+ CSV), Questions.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from kiosk.config import HubConfig
+from kiosk.hub import charts, queue, reports, store, users
+
+COOKIE = "hub_session"
+MAX_FORM = 64 * 1024
+MAX_ANSWER = 2000
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "Cache-Control": "no-store",
+}
+
+_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+
+
+def _ago(t: datetime | None, now: datetime) -> str:
+    if t is None:
+        return "never"
+    s = int((now - t).total_seconds())
+    for unit, n in (("d", 86400), ("h", 3600), ("min", 60)):
+        if s >= n:
+            return f"{s // n} {unit} ago"
+    return f"{max(s, 0)} s ago"
+
+
+_env.filters["ago"] = lambda t: _ago(t, datetime.now(timezone.utc))
+
+
+def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: str = "") -> None:
+    secure = public_url.startswith("https://")
+
+    def page(name: str, status: int = 200, **ctx) -> HTMLResponse:
+        return HTMLResponse(_env.get_template(name).render(**ctx), status_code=status, headers=HEADERS)
+
+    def session_of(request: Request) -> users.Session | None:
+        return users.session_for(engine, request.cookies.get(COOKIE))
+
+    async def form_of(request: Request) -> dict[str, list[str]] | None:
+        body = await request.body()
+        if len(body) > MAX_FORM:
+            return None
+        try:
+            return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=2000)
+        except (UnicodeDecodeError, ValueError):
+            return None
+
+    def same_origin(request: Request) -> bool:
+        """A changing form must come from a page of this hub (browsers send Origin on POST)."""
+        origin = request.headers.get("origin") or request.headers.get("referer")
+        if not origin:
+            return True  # not a browser (curl): the CSRF token still has to match
+        return urlsplit(origin).netloc == request.headers.get("host", "")
+
+    def to_login() -> RedirectResponse:
+        return RedirectResponse("/login", status_code=303)
+
+    async def guarded(request: Request) -> tuple[users.Session, dict[str, list[str]]] | Response:
+        """The session and form of a changing request, or the refusal."""
+        s = await run_in_threadpool(session_of, request)
+        if s is None:
+            return to_login()
+        form = await form_of(request)
+        if form is None:
+            return PlainTextResponse("the form is too large or not UTF-8", status_code=400)
+        if not same_origin(request) or not users.csrf_ok(s, (form.get("csrf") or [""])[0]):
+            return PlainTextResponse("this form is stale or did not come from the dashboard: reload the page",
+                                     status_code=403)
+        return s, form
+
+    @app.get("/", include_in_schema=False)
+    def root():
+        return RedirectResponse("/fleet", status_code=303)
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_page(request: Request):
+        return page("login.html", error="")
+
+    @app.post("/login")
+    async def login(request: Request):
+        form = await form_of(request) or {}
+        name, password = (form.get("name") or [""])[0], (form.get("password") or [""])[0]
+        if not same_origin(request):
+            return page("login.html", 403, error="This form did not come from the dashboard.")
+        ok = bool(name) and await run_in_threadpool(users.check_password, engine, name, password)
+        if not ok:
+            return page("login.html", 401, error="Wrong name or password.")
+        token, _ = await run_in_threadpool(users.open_session, engine, name, hub.session_hours)
+        r = RedirectResponse("/fleet", status_code=303)
+        r.set_cookie(COOKIE, token, max_age=int(hub.session_hours * 3600), httponly=True, samesite="strict",
+                     secure=secure, path="/")
+        return r
+
+    @app.post("/logout")
+    async def logout(request: Request):
+        got = await guarded(request)
+        if isinstance(got, Response):
+            return got
+        await run_in_threadpool(users.close_session, engine, request.cookies.get(COOKIE))
+        r = to_login()
+        r.delete_cookie(COOKIE, path="/")
+        return r
+
+    @app.get("/fleet", response_class=HTMLResponse)
+    def fleet_page(request: Request):
+        s = session_of(request)
+        if s is None:
+            return to_login()
+        kiosks = reports.fleet(engine, hub.offline_after_s)
+        counts = {"online": sum(k.online for k in kiosks),
+                  "offline": sum(not k.online and k.state == "active" for k in kiosks),
+                  "revoked": sum(k.state != "active" for k in kiosks)}
+        return page("fleet.html", s=s, tab="fleet", kiosks=kiosks, counts=counts,
+                    offline_after=int(hub.offline_after_s))
+
+    @app.post("/devices/{device_id}/revoke")
+    async def revoke(device_id: str, request: Request):
+        got = await guarded(request)
+        if isinstance(got, Response):
+            return got
+        await run_in_threadpool(store.revoke, engine, device_id)
+        return RedirectResponse("/fleet", status_code=303)
+
+    def _days(request: Request) -> int:
+        try:
+            return min(max(int(request.query_params.get("days", "14")), 1), 366)
+        except ValueError:
+            return 14
+
+    @app.get("/usage", response_class=HTMLResponse)
+    def usage_page(request: Request):
+        s = session_of(request)
+        if s is None:
+            return to_login()
+        days = _days(request)
+        u = reports.usage(engine, days)
+        chart = charts.stacked_bars(u.days, u.by_day_route, u.routes, f"Answers per day by route, last {days} days")
+        total = sum(k["answers"] for k in u.by_kiosk.values())
+        esc = sum(k["escalated"] for k in u.by_kiosk.values())
+        return page("usage.html", s=s, tab="usage", u=u, chart=chart, days=days, total=total, escalated=esc,
+                    rate=(esc / total if total else 0.0), recon=reports.reconciliation(engine))
+
+    @app.get("/usage.csv")
+    def usage_csv(request: Request):
+        if session_of(request) is None:
+            return to_login()
+        u = reports.usage(engine, _days(request))
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, ["day", "device", "route", "tier", "answers", "escalated", "tokens"])
+        w.writeheader()
+        for r in u.rows:
+            w.writerow({k: (f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in r.items()})
+        return Response(buf.getvalue(), media_type="text/csv", headers={
+            **HEADERS, "Content-Disposition": 'attachment; filename="kiosk-usage.csv"'})
+
+    @app.get("/questions", response_class=HTMLResponse)
+    def questions_page(request: Request):
+        s = session_of(request)
+        if s is None:
+            return to_login()
+        return page("questions.html", s=s, tab="questions", groups=reports.question_groups(engine),
+                    recent=queue.recent(engine), done=request.query_params.get("answered", ""))
+
+    @app.post("/questions/answer")
+    async def answer(request: Request):
+        got = await guarded(request)
+        if isinstance(got, Response):
+            return got
+        s, form = got
+        text = " ".join((form.get("answer") or [""])[0].split())
+        if not text:
+            return PlainTextResponse("write an answer first", status_code=400)
+        if len(text) > MAX_ANSWER:
+            return PlainTextResponse(f"an answer has at most {MAX_ANSWER} characters", status_code=400)
+        n = 0
+        for item in form.get("item", [])[:500]:
+            device_id, _, esc_id = item.partition("/")
+            n += await run_in_threadpool(queue.staff_answer, engine, device_id, esc_id, text, s.user)
+        return RedirectResponse(f"/questions?answered={n}", status_code=303)
