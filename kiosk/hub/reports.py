@@ -150,14 +150,15 @@ class Group:
     devices: list[str]
 
 
-def question_groups(engine: Engine, threshold: float = 0.5) -> list[Group]:
-    """The review queue, similar questions together (Jaccard overlap of content-word stems), newest first."""
+def question_groups(engine: Engine, threshold: float = 0.6) -> list[Group]:
+    """The review queue, similar questions together, newest first. Similar: most of the shorter question's
+    content-word stems are in the longer one's ("swimming pool nearby" and "swimming pool near the museum")."""
     groups: list[tuple[frozenset[str], Group]] = []
     for row in review_queue(engine):
         words = _stems(row.question)
         for key, g in groups:
-            union = key | words
-            if union and len(key & words) / len(union) >= threshold:
+            shorter = min(len(key), len(words))
+            if shorter and len(key & words) / shorter >= threshold:
                 g.items.append(row)
                 if row.device_id not in g.devices:
                     g.devices.append(row.device_id)

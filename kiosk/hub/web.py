@@ -46,6 +46,13 @@ def _ago(t: datetime | None, now: datetime) -> str:
 
 
 _env.filters["ago"] = lambda t: _ago(t, datetime.now(timezone.utc))
+# Why an escalation waits for staff (``upstream.Verdict.reason``), in words.
+REASONS = {"": "being asked now", "no_upstream": "no upstream model is configured",
+           "upstream_down": "the upstream did not answer", "upstream_error": "the upstream answered with an error",
+           "upstream_unknown": "the upstream found no answer in the pack",
+           "ungrounded": "the upstream's answer is not supported by the pack",
+           "no_pack": "the kiosk sent no pack text to check an answer against"}
+_env.filters["reason"] = lambda code: REASONS.get(code, code)
 
 
 def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: str = "") -> None:
