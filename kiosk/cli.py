@@ -93,8 +93,9 @@ def cmd_chat(args) -> int:
     print("Starting the kiosk...", file=sys.stderr)
     kiosk = Kiosk(_config(args))
     kiosk.start_monitor()
-    kiosk.start_sync(on_answer=lambda item: print(f"\n[Reply from our staff to '{item['question']}']: "
-                                                  f"{item['answer']}\n> ", end="", flush=True))
+    kiosk.start_sync(on_answer=lambda item: print(
+        f"\n[Reply from our {'staff' if item.get('by') == 'staff' else 'online assistant'} to "
+        f"'{item['question']}']: {item['answer']}\n> ", end="", flush=True))
     for w in kiosk.startup.warnings:
         print(f"  note: {w['message']} [{w['code']}]", file=sys.stderr)
     venue = kiosk.venue or "the kiosk"

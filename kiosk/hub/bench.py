@@ -35,19 +35,27 @@ def _kiosks(engine, n: int) -> list[tuple[str, Any]]:
 
 
 async def _load(urls: list[str], kiosks, batches: int, per_batch: int, concurrency: int,
-                kill: tuple[subprocess.Popen, float] | None = None) -> dict[str, Any]:
+                kill: tuple[subprocess.Popen, float] | None = None, rate: float = 0.0) -> dict[str, Any]:
+    """Closed loop (``concurrency`` batches in flight, as fast as the hub takes them), or with ``rate`` open
+    loop: batches start on a fixed schedule of ``rate`` events/s spread over the kiosks, whatever the hub's
+    speed, and a batch's latency counts from its scheduled start (a late client does not hide a slow hub)."""
     import httpx
 
     from kiosk.signatures import sign_request
 
     latencies: list[float] = []
     retries = 0
-    sem = asyncio.Semaphore(concurrency)
+    sem = asyncio.Semaphore(concurrency if not rate else 10_000)
+    t0 = time.perf_counter()
     alive = list(urls)
 
     async def kiosk(i: int, device: str, key, client: httpx.AsyncClient) -> None:
         nonlocal retries
         for b in range(batches):
+            due = None
+            if rate:
+                due = t0 + (b * len(kiosks) + i) * per_batch / rate
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
             events = [{"specversion": "1.0", "id": f"{b}-{j}", "source": device, "type": "kiosk.usage.meter.v1",
                        "time": "2026-11-26T00:00:00Z", "data": {"tokens_out": j}} for j in range(per_batch)]
             body = json.dumps(events).encode()
@@ -56,7 +64,7 @@ async def _load(urls: list[str], kiosks, batches: int, per_batch: int, concurren
                 headers = {"Content-Type": "application/cloudevents-batch+json",
                            **sign_request(key, device, "POST", "/v1/events", body)}
                 async with sem:
-                    t = time.perf_counter()
+                    t = time.perf_counter() if due is None else due
                     try:
                         r = await client.post(f"{url}/v1/events", content=body, headers=headers)
                         ok = r.status_code == 200
@@ -73,7 +81,8 @@ async def _load(urls: list[str], kiosks, batches: int, per_batch: int, concurren
         await asyncio.sleep(after_s)
         proc.send_signal(signal.SIGKILL)
 
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    conns = concurrency if not rate else 256
+    limits = httpx.Limits(max_connections=conns, max_keepalive_connections=conns)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
         t0 = time.perf_counter()
         tasks = [kiosk(i, d, k, client) for i, (d, k) in enumerate(kiosks)]
@@ -83,6 +92,7 @@ async def _load(urls: list[str], kiosks, batches: int, per_batch: int, concurren
         elapsed = time.perf_counter() - t0
     n = len(kiosks) * batches * per_batch
     return {"kiosks": len(kiosks), "events": n, "batches": len(latencies), "seconds": round(elapsed, 2),
+            "offered_events_per_s": rate or None,
             "events_per_s": round(n / elapsed), "batch_ms_p50": round(pct(latencies, 50), 1),
             "batch_ms_p99": round(pct(latencies, 99), 1), "retries": retries}
 
@@ -100,7 +110,7 @@ def _held(engine) -> tuple[int, int]:
 
 
 def _run(db: str, processes: int, kiosks: int, batches: int, per_batch: int, concurrency: int,
-         kill_after_s: float | None = None) -> dict[str, Any]:
+         kill_after_s: float | None = None, rate: float = 0.0) -> dict[str, Any]:
     from kiosk.hub.migrate import engine_for, upgrade
 
     engine = engine_for(db)
@@ -111,7 +121,7 @@ def _run(db: str, processes: int, kiosks: int, batches: int, per_batch: int, con
     try:
         keys = _kiosks(engine, kiosks)
         kill = (procs[0][0], kill_after_s) if kill_after_s is not None else None
-        out = asyncio.run(_load([u for _, u in procs], keys, batches, per_batch, concurrency, kill))
+        out = asyncio.run(_load([u for _, u in procs], keys, batches, per_batch, concurrency, kill, rate))
         total, distinct = _held(engine)
         out.update(processes=processes, held=total, lost=out["events"] - distinct, duplicated=total - distinct)
         if kill:
@@ -125,7 +135,8 @@ def _run(db: str, processes: int, kiosks: int, batches: int, per_batch: int, con
         engine.dispose()
 
 
-def run_hub_bench(kiosks: int = 1000, batches: int = 2, per_batch: int = 100, concurrency: int = 32) -> dict:
+def run_hub_bench(kiosks: int = 1000, batches: int = 2, per_batch: int = 100, concurrency: int = 32,
+                  rate: float = 5000.0) -> dict:
     from kiosk.hub.local import TempPostgres
 
     report: dict[str, Any] = {"kiosks": kiosks, "batches_per_kiosk": batches, "events_per_batch": per_batch,
@@ -142,6 +153,13 @@ def run_hub_bench(kiosks: int = 1000, batches: int = 2, per_batch: int = 100, co
         report["postgresql_2_processes"] = _run(pg.url, 2, kiosks, batches, per_batch, concurrency)
     finally:
         pg.stop()
+    if rate:
+        pg = TempPostgres()
+        try:  # the same kiosks sending at the target's 5,000 events/s, on a schedule: latency at that load
+            report["postgresql_2_processes_paced"] = _run(pg.url, 2, kiosks, batches, per_batch, concurrency,
+                                                          rate=rate)
+        finally:
+            pg.stop()
     pg = TempPostgres()
     try:
         report["postgresql_sigkill"] = _run(pg.url, 2, kiosks, batches, per_batch, concurrency, kill_after_s=1.5)
@@ -155,14 +173,16 @@ def run_hub_bench(kiosks: int = 1000, batches: int = 2, per_batch: int = 100, co
 def format_hub_report(r: dict) -> str:
     lines = [f"{r['kiosks']} simulated kiosks x {r['batches_per_kiosk']} signed batches of {r['events_per_batch']} "
              "events, over loopback"]
-    for name in ("sqlite_1_process", "postgresql_2_processes", "postgresql_sigkill"):
+    for name in ("sqlite_1_process", "postgresql_2_processes", "postgresql_2_processes_paced",
+                 "postgresql_sigkill"):
         x = r.get(name)
         if not x:
             continue
         if "skipped" in x:
             lines.append(f"  {name}: skipped ({x['skipped']})")
             continue
-        lines.append(f"  {name}: {x['events_per_s']} events/s, batch p50 {x['batch_ms_p50']} ms p99 "
+        offered = f" (offered {x['offered_events_per_s']:g}/s on a schedule)" if x.get("offered_events_per_s") else ""
+        lines.append(f"  {name}: {x['events_per_s']} events/s{offered}, batch p50 {x['batch_ms_p50']} ms p99 "
                      f"{x['batch_ms_p99']} ms; held {x['held']} of {x['events']}: lost {x['lost']}, duplicated "
                      f"{x['duplicated']}; retries {x['retries']}" + (f"; {x['killed']}" if "killed" in x else ""))
     if "ratio_events_per_s_postgresql_vs_sqlite" in r:

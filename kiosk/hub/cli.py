@@ -54,7 +54,7 @@ def cmd_hub(args) -> int:
     if args.hub_cmd == "bench":  # its own servers and databases, never the configured one
         from kiosk.hub.bench import format_hub_report, run_hub_bench
 
-        r = run_hub_bench(args.kiosks, args.batches, args.events, args.concurrency)
+        r = run_hub_bench(args.kiosks, args.batches, args.events, args.concurrency, args.rate)
         print(json.dumps(r) if args.json else format_hub_report(r))
         return 0
     engine = _engine(args)
@@ -120,4 +120,6 @@ def add_parsers(add, leaf) -> None:
     b.add_argument("--kiosks", type=int, default=1000)
     b.add_argument("--batches", type=int, default=2, help="batches per kiosk")
     b.add_argument("--events", type=int, default=100, help="events per batch (the kiosk's [sync] batch_size)")
-    b.add_argument("--concurrency", type=int, default=32, help="batches in flight at once")
+    b.add_argument("--concurrency", type=int, default=32, help="batches in flight at once (closed-loop runs)")
+    b.add_argument("--rate", type=float, default=5000.0, help="events/s offered on a schedule in the paced "
+                   "PostgreSQL run (0 = no paced run)")

@@ -413,7 +413,9 @@ class KioskPresenter:
         turn = next((t for t in reversed(waiting) if t.question.lower() == asked), waiting[-1] if waiting else None)
         if turn is not None and item.get("answer"):
             turn.answer = str(item["answer"])
-            turn.notice, turn.sources = "Answer from our online assistant.", []
+            by_staff = item.get("by") == "staff"
+            turn.notice = "Answer from our staff." if by_staff else "Answer from our online assistant."
+            turn.sources = []
             turn.awaiting_reply = False
             self._changed()
 

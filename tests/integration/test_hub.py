@@ -178,7 +178,7 @@ def test_hub_bench_runs_and_counts_every_event_once():
                         "--events", "10", "--json"], capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
     r = json.loads(p.stdout)
-    for name in ("sqlite_1_process", "postgresql_2_processes", "postgresql_sigkill"):
+    for name in ("sqlite_1_process", "postgresql_2_processes", "postgresql_2_processes_paced", "postgresql_sigkill"):
         x = r[name]
         assert x["events"] == 400 and x["lost"] == 0 and x["duplicated"] == 0 and x["events_per_s"] > 0, (name, x)
 

@@ -138,6 +138,10 @@ def test_escalated_turn_says_so_and_a_cloud_answer_replaces_it():
     p.cloud_answer({"question": "Who painted the big mural?", "answer": "Ana Lopes, in 1998."})
     assert p.state.turns[-1].answer == "Ana Lopes, in 1998."
     assert p.state.turns[-1].notice == "Answer from our online assistant."
+    p.submit_text("Is there a pool nearby?")
+    p.cloud_answer({"question": "Is there a pool nearby?", "answer": "The city baths, 5 minutes north.",
+                    "by": "staff"})  # a staff answer collected from the hub
+    assert p.state.turns[-1].notice == "Answer from our staff."
 
 
 def test_idle_countdown_then_wipe_returns_to_attract_and_resets_the_session():
