@@ -221,7 +221,8 @@ class HubConfig:
     upstream_model: str = doc("Model name sent to the upstream.", "")
     upstream_api_key_env: str = doc("Environment variable holding the upstream's API key.",
                                     "KIOSK_HUB_UPSTREAM_API_KEY")
-    upstream_timeout_s: float = doc("How long the hub waits for the upstream before queueing for staff.", 30.0)
+    upstream_timeout_s: float = doc("How long the hub waits for the upstream before queueing for staff; keep it "
+                                    "under the kiosks' [sync] timeout_s (10 s), or they retry meanwhile.", 8.0)
     offline_after_s: float = doc("A kiosk not heard from for this long is shown offline.", 180.0)
     session_hours: float = doc("How long a dashboard login lasts.", 12.0)
 

@@ -25,6 +25,7 @@ from kiosk.hub import store
 from kiosk.signatures import MAX_SKEW_S, SignatureError, parse, verify
 
 MAX_BODY = 1024 * 1024
+UPSTREAM_SLOTS = 8
 CE_BATCH = "application/cloudevents-batch+json"
 
 
@@ -52,6 +53,31 @@ def check_event(ev: Any, source: str) -> str:
         return f"source {str(ev.get('source'))[:64]!r} is not the signing device"
     if "\\u0000" in json.dumps(ev.get("data")):  # PostgreSQL's JSON cannot hold it
         return "data holds a NUL character"
+    if ev["type"] == METER:
+        return check_meter(ev.get("data"))
+    return ""
+
+
+METER = "kiosk.usage.meter.v1"
+
+
+def check_meter(data: Any) -> str:
+    """A usage meter is billed from: its fields must be what the kiosk writes (the Usage page sums them)."""
+    if not isinstance(data, dict):
+        return "meter data is not an object"
+    for key in ("tokens_in", "tokens_out"):
+        v = data.get(key, 0)
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < 2**31:
+            return f"meter {key} is not a whole number of tokens"
+    if not isinstance(data.get("escalated", False), bool):
+        return "meter escalated is not true or false"
+    for key in ("source", "tier", "model"):
+        if not isinstance(data.get(key, ""), str) or len(data.get(key, "")) > 64:
+            return f"meter {key} is not a short string"
+    for key in ("latency_ms", "ttft_ms"):
+        v = data.get(key, 0)
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            return f"meter {key} is not a number"
     return ""
 
 
@@ -196,6 +222,12 @@ def install_escalations(app: FastAPI, engine: Engine, hub_config: HubConfig, bod
 
     model = up.Upstream.from_config(hub_config)
     client = httpx.Client()
+    slots = threading.BoundedSemaphore(UPSTREAM_SLOTS)
+    # An escalation still "asking" after this long was being asked by a process that died.
+    ASKING_FOR_S = 2 * (model.timeout_s if model else 10.0) + 5
+
+    def _busy(reason: str) -> JSONResponse:
+        return JSONResponse({"error": "busy", "reason": reason}, status_code=503, headers={"Retry-After": "5"})
 
     def escalate(headers, method: str, path: str, body: bytes) -> JSONResponse:
         auth = authenticate(engine, headers, method, path, body)
@@ -220,19 +252,35 @@ def install_escalations(app: FastAPI, engine: Engine, hub_config: HubConfig, bod
         except store.Replayed:
             return _refuse(401, "replayed", "this signature's nonce was used before")
         question = up.clean(question, up.MAX_QUESTION)
-        held = queue.claim(engine, dev.id, esc_id, question, [up.clean(e, up.MAX_ENTRY) for e in entries])
-        if held is None:  # new: ask the upstream once, check its answer, settle
-            verdict = up.answer(model, question, entries, client, venue)
-            queue.settle(engine, dev.id, esc_id, verdict.state, verdict.reason, verdict.detail, verdict.answer)
-            state, reason, text = verdict.state, verdict.reason, verdict.answer
-        else:  # a retry: what the first request settled
-            state, reason, text = held.state, held.reason, held.answer or ""
-        if state == "answered":
+        if not question:
+            return _refuse(400, "malformed", "the user message has no text once control sequences are removed")
+        # Upstream calls hold a worker thread each: at most UPSTREAM_SLOTS at once, so a slow upstream cannot
+        # take the threads ingest and the dashboard need. Beyond that the kiosk is asked to retry.
+        if not slots.acquire(blocking=False):
+            return _busy("the hub is asking the upstream about other questions; retry shortly")
+        try:
+            held = queue.claim(engine, dev.id, esc_id, question, [up.clean(e, up.MAX_ENTRY) for e in entries])
+            if held is None:  # new: ask the upstream once, check its answer, settle
+                verdict = up.answer(model, question, entries, client, venue)
+                queue.settle(engine, dev.id, esc_id, verdict.state, verdict.reason, verdict.detail,
+                             verdict.answer)
+                state, reason, text = verdict.state, verdict.reason, verdict.answer
+            else:  # a retry: what the first request settled
+                state, reason, text = held.state, held.reason, held.answer or ""
+                if state == "asking":
+                    if queue.age_s(held) < ASKING_FOR_S:  # still being asked: the answer comes with a retry
+                        return _busy("the upstream is still being asked about this question")
+                    # The process asking it died: staff take it.
+                    queue.settle(engine, dev.id, esc_id, "review", "upstream_down", "the hub was interrupted", "")
+                    state, reason = "review", "upstream_down"
+        finally:
+            slots.release()
+        if state in ("answered", "staff"):
             return JSONResponse({"id": f"chatcmpl-{esc_id}", "object": "chat.completion",
                                  "created": int(time.time()), "model": "kiosk-hub",
                                  "choices": [{"index": 0, "finish_reason": "stop",
                                               "message": {"role": "assistant", "content": text}}],
-                                 "kiosk_hub": {"state": "answered"}})
+                                 "kiosk_hub": {"state": state}})
         # Held for staff: the kiosk collects the answer from /v1/answers on a later sync.
         return JSONResponse({"id": esc_id, "kiosk_hub": {"state": "review", "reason": reason}}, status_code=202)
 

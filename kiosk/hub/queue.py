@@ -11,7 +11,15 @@ from sqlalchemy import Engine, select, update
 from kiosk.hub.store import _upsert, now
 from kiosk.hub.tables import escalations
 
-REVIEW_STATES = ("review", "asking")
+REVIEW_STATES = ("review",)
+
+
+def age_s(row) -> float:
+    """How long ago an escalation row was claimed (SQLite gives naive UTC datetimes, PostgreSQL aware ones)."""
+    from datetime import timezone
+
+    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=timezone.utc)
+    return (now() - created).total_seconds()
 
 
 def claim(engine: Engine, device_id: str, esc_id: str, question: str, pack: list[str]):
@@ -30,6 +38,7 @@ def claim(engine: Engine, device_id: str, esc_id: str, question: str, pack: list
 
 def settle(engine: Engine, device_id: str, esc_id: str, state: str, reason: str, detail: str,
            answer: str) -> None:
+    """The verdict on an escalation being asked (no effect once it is settled: staff may have answered)."""
     with engine.begin() as c:
         c.execute(update(escalations).where(escalations.c.device_id == device_id, escalations.c.id == esc_id,
                                             escalations.c.state == "asking")
@@ -73,5 +82,5 @@ def review_queue(engine: Engine, limit: int = 500) -> list[Any]:
 
 def recent(engine: Engine, limit: int = 50) -> list[Any]:
     with engine.connect() as c:
-        return c.execute(select(escalations).where(escalations.c.state.not_in(REVIEW_STATES))
+        return c.execute(select(escalations).where(escalations.c.state.in_(("answered", "staff")))
                          .order_by(escalations.c.created_at.desc()).limit(limit)).all()

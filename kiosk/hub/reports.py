@@ -40,12 +40,40 @@ class Kiosk:
 
 
 def _latest(c, type_: str) -> dict[str, tuple[str, dict]]:
-    newest = (select(events.c.source, func.max(events.c.time).label("t")).where(events.c.type == type_)
+    """Each device's newest event of a type, by when the hub received it (a kiosk's clock cannot pin one)."""
+    newest = (select(events.c.source, func.max(events.c.received_at).label("t")).where(events.c.type == type_)
               .group_by(events.c.source).subquery())
     rows = c.execute(select(events.c.source, events.c.time, events.c.data).join(
-        newest, and_(events.c.source == newest.c.source, events.c.time == newest.c.t))
+        newest, and_(events.c.source == newest.c.source, events.c.received_at == newest.c.t))
         .where(events.c.type == type_)).all()
-    return {r.source: (r.time, r.data or {}) for r in rows}
+    return {r.source: (r.time, snapshot(r.data)) for r in rows}
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _text(v: Any, most: int = 200) -> str:
+    return v[:most] if isinstance(v, str) else ""
+
+
+def snapshot(data: Any) -> dict[str, Any]:
+    """A health snapshot's fields the dashboard shows, each of its type or left out: a kiosk's odd data
+    cannot break a page."""
+    if not isinstance(data, dict):
+        return {}
+    out: dict[str, Any] = {k: _text(data.get(k)) for k in ("tier", "pack", "pack_version", "bundle", "breaker")}
+    for k in ("latency_ms_p50", "latency_ms_p95", "temp_c", "disk_free_mb", "mem_available_mb", "battery_pct"):
+        n = _num(data.get(k))
+        if n is not None:
+            out[k] = n
+    warnings = data.get("warnings")
+    out["warnings"] = [_text(w, 64) for w in warnings[:20] if isinstance(w, str)] if isinstance(warnings, list) else []
+    sent = data.get("sent")
+    if isinstance(sent, dict):
+        out["sent"] = {k: int(v) for k, v in sent.items()
+                       if k in ("meters", "health_events") and isinstance(v, int) and not isinstance(v, bool)}
+    return out
 
 
 def fleet(engine: Engine, offline_after_s: float, now: datetime | None = None) -> list[Kiosk]:
@@ -125,7 +153,7 @@ def reconciliation(engine: Engine) -> list[dict[str, Any]]:
     out = []
     for dev in ids:
         t, snap = snaps.get(dev, ("", {}))
-        sent = snap.get("sent") if isinstance(snap.get("sent"), dict) else {}
+        sent = snap.get("sent", {})
         for kind in ("meters", "health_events"):
             claimed = sent.get(kind)
             has = held[(dev, kind)]
@@ -157,8 +185,9 @@ def question_groups(engine: Engine, threshold: float = 0.6) -> list[Group]:
     for row in review_queue(engine):
         words = _stems(row.question)
         for key, g in groups:
-            shorter = min(len(key), len(words))
-            if shorter and len(key & words) / shorter >= threshold:
+            shared = len(key & words)
+            # "where is the cafe" and "is the cafe open on Mondays" share one word: not the same question.
+            if key == words or (shared >= 2 and shared / min(len(key), len(words)) >= threshold):
                 g.items.append(row)
                 if row.device_id not in g.devices:
                     g.devices.append(row.device_id)

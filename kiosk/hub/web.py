@@ -177,7 +177,9 @@ def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: 
         w = csv.DictWriter(buf, ["day", "device", "route", "tier", "answers", "escalated", "tokens"])
         w.writeheader()
         for r in u.rows:
-            w.writerow({k: (f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in r.items()})
+            # A spreadsheet would run a cell starting with one of these as a formula (OWASP CSV injection).
+            w.writerow({k: (f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v)
+                        for k, v in r.items()})
         return Response(buf.getvalue(), media_type="text/csv", headers={
             **HEADERS, "Content-Disposition": 'attachment; filename="kiosk-usage.csv"'})
 

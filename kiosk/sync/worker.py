@@ -157,17 +157,21 @@ class SyncWorker:
             headers["Authorization"] = f"Bearer {self.s.cloud_api_key}"
         if self.s.hub_cloud and self.s.signing_key is not None:
             headers.update(self._signed("POST", url, raw))
-        answer = ""
+        answer, by = "", "cloud"
         try:
             r = self.http.post(url, content=raw, headers=headers)
             outcome = classify(r.status_code, r.headers.get("Retry-After"), r.text[:200])
             if self.s.hub_cloud and r.status_code in (401, 403):  # credentials, not the question: it waits
                 outcome = Outcome("retry", f"HTTP {r.status_code} from the hub: {r.text[:200]}")
             if r.status_code == 202 and self.s.hub_cloud:  # held for staff review; the answer comes later
-                self._settle("escalations", [row["id"]], outcome, report, {"answer": None, "answered_at": None})
+                # Only the status: a staff answer collected meanwhile (this was a retry) stays.
+                self._settle("escalations", [row["id"]], outcome, report)
                 return
             if outcome.action == "sent":
-                answer = r.json()["choices"][0]["message"]["content"].strip()
+                reply = r.json()
+                answer = reply["choices"][0]["message"]["content"].strip()
+                if self.s.hub_cloud and (reply.get("kiosk_hub") or {}).get("state") == "staff":
+                    by = "staff"
         except httpx.HTTPError as exc:
             outcome = _no_answer(exc)
         except (ValueError, KeyError, IndexError, TypeError) as exc:
@@ -177,10 +181,11 @@ class SyncWorker:
             from kiosk.store.db import utcnow
 
             extra["answered_at"] = utcnow()
+        shown = row.get("answer")  # a staff answer collected before this retry was already shown
         self._settle("escalations", [row["id"]], outcome, report, extra)
-        if outcome.action == "sent" and self.on_answer:
+        if outcome.action == "sent" and self.on_answer and not shown:
             self.on_answer({"id": row["id"], "session_id": row["session_id"], "question": row["question"],
-                            "answer": answer})
+                            "answer": answer, "by": by})
 
     def _collect_staff_answers(self, report: SyncReport) -> None:
         """Staff answers to escalations the hub held for review: kept, shown if the visitor is still there,

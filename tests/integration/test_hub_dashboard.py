@@ -202,6 +202,31 @@ def test_dashboard_refuses_forged_and_unauthenticated_requests(tmp_path):
         assert "default-src 'self'" in web.get("/fleet").headers["content-security-policy"]
         assert web.post("/login", data={"name": "ops", "password": "wrong"}).status_code == 401
         assert web.post("/login", data={"name": "nobody", "password": "wrong"}).status_code == 401
+        # A kiosk's odd health data cannot break a page, and a meter that cannot be billed is refused alone.
+        from kiosk.identity import device_key
+        from kiosk.signatures import sign_request
+
+        data = tmp_path / "kiosk"
+        code = hub_cli(db, "enrol-code").stdout.strip()
+        env = {**os.environ, "KIOSK_DATA_DIR": str(data), "KIOSK_CONFIG": ""}
+        p = subprocess.run([sys.executable, "-m", "kiosk", "enrol", url, code, "--json"], env=env,
+                           capture_output=True, text=True, timeout=120)
+        device, key = json.loads(p.stdout)["device_id"], device_key(data)
+        evs = [{"specversion": "1.0", "id": f"odd-{i}", "source": device, "type": t, "time": "2026-11-26T00:00:00Z",
+                "data": d} for i, (t, d) in enumerate([
+                    ("kiosk.health.health.snapshot", {"pack_version": 5, "warnings": 3, "sent": {"meters": "lots"},
+                                                      "temp_c": "hot", "tier": ["x"]}),
+                    ("kiosk.health.health.snapshot", [1, 2]),
+                    ("kiosk.usage.meter.v1", {"tokens_in": 10.5, "source": "llm", "tier": "full"}),
+                    ("kiosk.usage.meter.v1", {"tokens_in": 3, "tokens_out": 4, "escalated": "yes"}),
+                    ("kiosk.usage.meter.v1", {"tokens_in": 3, "tokens_out": 4, "escalated": False,
+                                              "source": "\t=1+1", "tier": "full"})])]
+        body = json.dumps(evs).encode()
+        r = httpx.post(f"{url}/v1/events", content=body, headers=sign_request(key, device, "POST", "/v1/events", body))
+        assert r.status_code == 200 and [x["index"] for x in r.json()["rejected"]] == [2, 3], r.text
+        for path in ("/fleet", "/usage", "/questions"):
+            assert web.get(path).status_code == 200, path
+        assert "'\t=1+1" in web.get("/usage.csv").text
     finally:
         hub.terminate()
         hub.wait(timeout=10)

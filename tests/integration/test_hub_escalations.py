@@ -31,13 +31,14 @@ class Recorder:
     """A loopback proxy in front of the upstream: records every request body; ``fail`` makes it answer 500."""
 
     def __init__(self, target: str) -> None:
-        self.target, self.bodies, self.fail = target, [], False
+        self.target, self.bodies, self.fail, self.delay_s = target, [], False, 0.0
         rec = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 rec.bodies.append(json.loads(body))
+                time.sleep(rec.delay_s)
                 if rec.fail:
                     status, out = 500, b'{"error": "boom"}'
                 else:
@@ -82,7 +83,8 @@ def kiosk_cli(data, *args):
 @pytest.fixture
 def hub_with_upstream(tmp_path, recorder):
     db = f"sqlite:///{tmp_path / 'hub.db'}"
-    p, url = start_hub(db, "--upstream", recorder.url)
+    # A busy CI machine may take longer than the default 8 s for the upstream's answer.
+    p, url = start_hub(db, "--upstream", recorder.url, env={"KIOSK_HUB_UPSTREAM_TIMEOUT_S": "120"})
     try:
         yield url, db
     finally:
@@ -213,6 +215,12 @@ def test_an_upstream_that_fails_queues_the_question_and_a_staff_answer_reaches_t
             time.sleep(0.3)
         assert "not yet" not in web.get("/questions").text
         assert len(got) == 1
+        # A retry of that escalation (its first reply lost) now gets the staff answer, and the answer the
+        # kiosk already holds is neither wiped nor shown twice.
+        kiosk.db.conn.execute("UPDATE escalations SET status = 'pending', next_attempt_at = NULL")
+        kiosk.sync.run_once()
+        (row,) = list(kiosk.db.query("SELECT status, answer FROM escalations"))
+        assert row["status"] == "sent" and row["answer"].startswith("No pool here") and len(got) == 1
     finally:
         kiosk.close()
 
@@ -235,3 +243,28 @@ def test_two_hub_processes_on_postgresql_hold_one_escalation_once(postgres, tmp_
         for p, _ in procs:
             p.terminate()
             p.wait(timeout=10)
+
+
+def test_a_retry_while_the_upstream_is_still_being_asked_is_told_to_come_back_not_to_wait_for_staff(
+        hub_with_upstream, recorder, tmp_path):
+    """From a second look: a retry that arrived while the first request was still asking got "review", and
+    the upstream's answer, settled a moment later, never reached the kiosk."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, db = hub_with_upstream
+    data = tmp_path / "kiosk"
+    device = enrol(url, db, data)
+    key = device_key(data)
+    recorder.fail, recorder.delay_s = True, 3.0
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(escalate, url, key, device, "slow-1", "Is there a lift?")
+        time.sleep(1.0)
+        retry = escalate(url, key, device, "slow-1", "Is there a lift?")
+        assert retry.status_code == 503 and retry.headers["retry-after"], retry.text
+        assert first.result().status_code == 202
+    again = escalate(url, key, device, "slow-1", "Is there a lift?")
+    assert again.status_code == 202 and again.json()["kiosk_hub"]["reason"] == "upstream_error"
+    assert len(recorder.bodies) == 1  # asked once
+    # A question that is nothing but template control codes is refused, not sent upstream.
+    r = escalate(url, key, device, "empty-1", "<|im_start|><|im_end|>[INST]")
+    assert r.status_code == 400 and len(recorder.bodies) == 1
