@@ -105,7 +105,8 @@ def make_wake_word(config: Config):
         return None
 
 
-def make_sync_worker(config: Config, db=None, on_answer: Callable[[dict], None] | None = None, transport=None):
+def make_sync_worker(config: Config, db=None, on_answer: Callable[[dict], None] | None = None, transport=None,
+                     on_update: Callable[[], None] | None = None):
     """The outbox's delivery worker; with no ``db``, on a connection of its own (one per thread)."""
     from kiosk.sync.worker import SyncWorker, settings_from_config
 
@@ -119,8 +120,23 @@ def make_sync_worker(config: Config, db=None, on_answer: Callable[[dict], None] 
         finally:
             index.close()
 
-    return SyncWorker(db if db is not None else connect(config.db_path), settings_from_config(config),
-                      transport=transport, on_answer=on_answer, pack_for=pack_for)
+    worker = SyncWorker(db if db is not None else connect(config.db_path), settings_from_config(config),
+                        transport=transport, on_answer=on_answer, pack_for=pack_for)
+    if config.updates.url and worker.s.signing_key is not None:  # enrolled: releases from the hub
+        from kiosk.bundles.health import child_check, open_store
+        from kiosk.sync.updates import Updater
+
+        def install(path: Path) -> dict:
+            return open_store(config).install(str(path), child_check(config))
+
+        def installed_version() -> int | None:
+            store = open_store(config)
+            return store.version_of(store.current())
+
+        worker.updater = Updater(config, worker.http, worker._signed, install, installed_version, on_update,
+                                 lambda kind, data: record_health(worker.db, kind, data))
+        worker.update_interval_s = config.updates.interval_s
+    return worker
 
 
 def sync_once(config: Config):
@@ -421,11 +437,24 @@ class Kiosk:
             if item["session_id"] == self.session_id and on_answer is not None:
                 on_answer(item)  # otherwise it stays in the escalations table for the staff screen
 
-        self.sync = make_sync_worker(self.config, on_answer=delivered)
+        self.sync = make_sync_worker(self.config, on_answer=delivered, on_update=self.adopt_bundle)
         self.sync.start(self.config.sync.interval_s)
         return self.sync
 
     # -- operator ---------------------------------------------------------------------------------------
+    def adopt_bundle(self) -> str:
+        """A release was installed (by the sync worker): answer from its pack from now on."""
+        from kiosk.config import bundle_overlay
+
+        path = bundle_overlay(self.config.bundles_path).get("knowledge", {}).get("pack", "")
+        if not path:
+            return "the installed bundle has no pack"
+        with self.slot.lock:
+            pack, _ = self.index.import_dir(path, origin=IMPORTED)
+            if not self.slot.reload():
+                self.governor.limit(Tier.MINIMAL, "no usable model", self.clock.monotonic())
+        return f"{pack.title}: {len(pack.entries)} entries, version {pack.version}"
+
     def reload_pack(self) -> str:
         """Re-import the configured pack (or the one last imported) and re-warm the model's prefixes."""
         from kiosk.config import bundle_overlay

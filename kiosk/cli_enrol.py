@@ -38,7 +38,8 @@ def cmd_enrol(args) -> int:
                      args.json)
     got = r.json()
     e = Enrolment(hub_url=url, device_id=got["device_id"], ingest_url=got["ingest_url"],
-                  cloud_base_url=got["cloud_base_url"], ring=got["ring"], enrolled_at=utcnow())
+                  cloud_base_url=got["cloud_base_url"], ring=got["ring"], enrolled_at=utcnow(),
+                  updates_url=str(got.get("updates_url") or ""))
     save_enrolment(cfg.data_path, e)
     out = e.public()
     _emit(out) if args.json else print(f"enrolled as {e.device_id} (ring {e.ring}) with {url}")

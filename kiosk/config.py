@@ -158,6 +158,13 @@ class IngestConfig:
 
 
 @dataclass(frozen=True)
+class UpdatesConfig:
+    url: str = doc("Where this kiosk asks its hub for releases (GET, signed); empty = no staged updates. "
+                   "Filled in by `kiosk enrol`.", "")
+    interval_s: float = doc("Seconds between checks for a release.", 300.0)
+
+
+@dataclass(frozen=True)
 class SyncConfig:
     interval_s: float = doc("Seconds between background sync passes.", 30.0)
     batch_size: int = doc("Most events per CloudEvents batch.", 100)
@@ -225,6 +232,10 @@ class HubConfig:
                                     "under the kiosks' [sync] timeout_s (10 s), or they retry meanwhile.", 8.0)
     offline_after_s: float = doc("A kiosk not heard from for this long is shown offline.", 180.0)
     session_hours: float = doc("How long a dashboard login lasts.", 12.0)
+    signing_key: str = doc("Private key (`kiosk keys generate`) the hub signs pack releases with; empty = the "
+                           "key stays off the server and releases are signed offline and uploaded.", "")
+    rings: str = doc("Rollout order of a new release: ring names separated by commas, ending in 'all'.",
+                     "canary,all")
 
 
 @dataclass(frozen=True)
@@ -244,6 +255,8 @@ class Config:
     cloud: CloudConfig = doc("Cloud model for escalations.", default_factory=CloudConfig, default=dataclasses.MISSING)
     ingest: IngestConfig = doc("Meter and health ingest.", default_factory=IngestConfig, default=dataclasses.MISSING)
     sync: SyncConfig = doc("Outbox delivery.", default_factory=SyncConfig, default=dataclasses.MISSING)
+    updates: UpdatesConfig = doc("Releases from the hub (staged rollout).", default_factory=UpdatesConfig,
+                                 default=dataclasses.MISSING)
     tts: TTSConfig = doc("Speech output.", default_factory=TTSConfig, default=dataclasses.MISSING)
     ui: UIConfig = doc("The touchscreen.", default_factory=UIConfig, default=dataclasses.MISSING)
     bundles: BundlesConfig = doc("Signed update bundles.", default_factory=BundlesConfig,
@@ -278,7 +291,7 @@ _SECTION_TYPES = {"device": DeviceConfig, "llm": LLMConfig, "knowledge": Knowled
                   "turn": TurnConfig, "session": SessionConfig, "speech": SpeechConfig,
                   "resources": ResourcesConfig, "cloud": CloudConfig, "ingest": IngestConfig,
                   "sync": SyncConfig, "tts": TTSConfig, "ui": UIConfig, "bundles": BundlesConfig,
-                  "hub": HubConfig}
+                  "hub": HubConfig, "updates": UpdatesConfig}
 
 
 def hub_overlay(data_dir: Path) -> dict[str, dict[str, Any]]:
@@ -290,6 +303,8 @@ def hub_overlay(data_dir: Path) -> dict[str, dict[str, Any]]:
         out = {"device": {"id": e["device_id"]}, "ingest": {"url": e["ingest_url"]}}
         if e.get("cloud_base_url"):  # a hub that answers escalations says so
             out["cloud"] = {"base_url": e["cloud_base_url"]}
+        if e.get("updates_url"):
+            out["updates"] = {"url": e["updates_url"]}
         return out
     except (OSError, ValueError, KeyError, TypeError):
         return {}

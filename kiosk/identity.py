@@ -66,6 +66,7 @@ class Enrolment:
     cloud_base_url: str
     ring: str
     enrolled_at: str
+    updates_url: str = ""  # staged rollout: where this kiosk asks for releases (hubs before it had none)
 
     def public(self) -> dict:
         return asdict(self)

@@ -177,7 +177,7 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
             return _refuse(exc.status, exc.code, exc.message)
         base = public_url.rstrip("/") or str(request.base_url).rstrip("/")
         return {"device_id": device_id, "ring": ring, "ingest_url": f"{base}/v1/events",
-                "cloud_base_url": f"{base}/v1"}
+                "cloud_base_url": f"{base}/v1", "updates_url": f"{base}/v1/updates"}
 
     @app.post("/v1/events")
     async def ingest(request: Request):
@@ -190,6 +190,9 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
         return out
 
     install_escalations(app, engine, hub_config, body_of)
+    from kiosk.hub.updates_api import install_updates
+
+    install_updates(app, engine, body_of)
     from kiosk.hub.web import install_dashboard
 
     install_dashboard(app, engine, hub_config, public_url)

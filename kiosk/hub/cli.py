@@ -75,6 +75,10 @@ def cmd_hub(args) -> int:
         return 0
     if args.hub_cmd == "admin":
         return _add_user(engine, args)
+    if args.hub_cmd in ("pack", "release"):
+        from kiosk.hub.cli_release import cmd_release
+
+        return cmd_release(engine, args, _config(args).hub)
     if args.hub_cmd == "enrol-code":
         code = store.new_code(engine, args.ring)
         print(json.dumps({"code": code, "ring": args.ring}) if args.json else code)
@@ -116,6 +120,9 @@ def add_parsers(add, leaf) -> None:
     cmd("enrol-code", "print a one-time enrolment code").add_argument("--ring", default="all")
     cmd("revoke", "revoke a device: its next request is refused").add_argument("device")
     cmd("stats", "devices by state, events held by type, escalations by state")
+    from kiosk.hub.cli_release import add_release_parsers
+
+    add_release_parsers(cmd)
     b = leaf(hsub, "bench", "ingest throughput and latency with simulated kiosks (SQLite; PostgreSQL x2; SIGKILL)")
     b.add_argument("--kiosks", type=int, default=1000)
     b.add_argument("--batches", type=int, default=2, help="batches per kiosk")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -77,4 +77,47 @@ web_sessions = Table(
     Column("user_name", String(64), nullable=False),
     Column("csrf", String(64), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# Knowledge packs the fleet uses, every version kept: the pack directory's Markdown files as {path: text}.
+packs = Table(
+    "packs", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("files", JSON, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# The release ledger: each signed bundle offered to kiosks, its rollout plan (``rings`` in order) and how far
+# it has gone (``stage``: rings[0..stage] may install it). state: rolling | halted | superseded
+releases = Table(
+    "releases", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bundle_version", Integer, nullable=False, unique=True),
+    Column("pack_name", String(64), nullable=False, default=""),
+    Column("pack_version", Integer),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("signed", String(16), nullable=False),  # "hub" (the hub's key) | "offline" (uploaded, signed elsewhere)
+    Column("published_by", String(64), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("rings", JSON, nullable=False),
+    Column("stage", Integer, nullable=False, default=0),
+    Column("state", String(16), nullable=False, default="rolling"),
+    Column("halt_reason", Text, nullable=False, default=""),
+    Column("note", Text, nullable=False, default=""),
+    Column("blob", LargeBinary, nullable=False),
+)
+
+# What each kiosk reported about a release: pending (offered) | downloading | installed | reverted | failed
+device_updates = Table(
+    "device_updates", metadata,
+    Column("device_id", String(128), primary_key=True),
+    Column("release_id", Integer, primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

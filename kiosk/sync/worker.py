@@ -78,6 +78,9 @@ class SyncWorker:
         self.http = httpx.Client(transport=transport, timeout=settings.timeout_s)
         self.on_answer = on_answer
         self.pack_for = pack_for
+        self.updater = None  # kiosk.sync.updates.Updater, set by the composition root when enrolled
+        self.update_interval_s = 300.0
+        self._next_update = 0.0
         self.outage_started: str | None = None
         self.reachable: bool | None = None  # None until the first delivery attempt settles
         self._stop = threading.Event()
@@ -104,6 +107,12 @@ class SyncWorker:
                 self._collect_staff_answers(report)
         else:
             report.skipped.append("cloud: no [cloud] base_url configured; escalations wait")
+        if self.updater is not None:
+            import time
+
+            if time.monotonic() >= self._next_update:
+                self._next_update = time.monotonic() + self.update_interval_s
+                report.add("sent", "update:" + self.updater.run_once(), 1)
         return report
 
     def _signed(self, method: str, url: str, body: bytes) -> dict[str, str]:

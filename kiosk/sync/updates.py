@@ -1,0 +1,160 @@
+"""Releases from the hub: ask (signed) for the newest release open to this kiosk's ring, download it with
+resume (HTTP Range), install it through the bundle store's verify-before-staging, health-gated install, and
+tell the hub what happened. The kiosk trusts only its own keys: whatever the hub offers, a bundle that is
+unsigned, tampered, signed by another key or older than what it has is refused before staging.
+
+Crash-safe by construction: the download is a ``.part`` file that only grows and is checked against the
+release's SHA-256 before use; the install is the bundle store's (a whole old or new version, always); what
+the kiosk last told the hub is kept in ``updates.json`` and said again when it differs from the truth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Callable
+
+import httpx
+
+from kiosk.errors import KioskError
+
+log = logging.getLogger("kiosk.updates")
+STATE_FILE = "updates.json"
+
+
+class Updater:
+    def __init__(self, config, http: httpx.Client, sign: Callable[[str, str, bytes], dict[str, str]],
+                 install: Callable[[Path], dict], installed_version: Callable[[], int | None],
+                 on_installed: Callable[[], None] | None = None, record: Callable[[str, dict], None] | None = None):
+        self.url = config.updates.url
+        self.base = self.url.rsplit("/v1/", 1)[0]
+        self.downloads = config.data_path / "updates"  # not under bundles/: its recovery clears downloads
+        self.state_path = config.data_path / STATE_FILE
+        self.http, self.sign, self.install = http, sign, install
+        self.installed_version, self.on_installed, self.record = installed_version, on_installed, record
+
+    # -- local record ---------------------------------------------------------------------------------------
+    def _state(self) -> dict:
+        try:
+            return json.loads(self.state_path.read_text())
+        except (OSError, ValueError):
+            return {"failed": [], "reported": {}}
+
+    def _save(self, state: dict) -> None:
+        tmp = self.state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state))
+        os.replace(tmp, self.state_path)
+
+    # -- talking to the hub ---------------------------------------------------------------------------------
+    def _get(self, path: str, headers: dict | None = None, stream: bool = False):
+        h = {**(headers or {}), **self.sign("GET", self.base + path, b"")}
+        if stream:
+            return self.http.stream("GET", self.base + path, headers=h)
+        return self.http.get(self.base + path, headers=h)
+
+    def _report(self, state: dict, release: dict, what: str, detail: str = "") -> None:
+        body = json.dumps({"release_id": release["id"], "state": what, "detail": detail[:400]}).encode()
+        try:
+            r = self.http.post(self.base + "/v1/updates/report", content=body, headers={
+                "Content-Type": "application/json", **self.sign("POST", self.base + "/v1/updates/report", body)})
+            if r.status_code == 200:
+                state.setdefault("reported", {})[str(release["id"])] = what
+                self._save(state)
+        except httpx.HTTPError as exc:
+            log.info("update report not delivered (said again next time): %s", exc)
+        if self.record is not None and what in ("installed", "reverted", "failed"):
+            self.record("update", {"release": release["id"], "version": release["version"], "state": what,
+                                   "detail": detail[:300]})
+
+    # -- one check ------------------------------------------------------------------------------------------
+    def run_once(self) -> str:
+        """What happened: none | current | skipped | installed | reverted | failed | offline."""
+        try:
+            r = self._get("/v1/updates")
+            if r.status_code != 200:
+                return "offline"
+            release = r.json().get("release")
+        except (httpx.HTTPError, ValueError, AttributeError):
+            return "offline"
+        if not isinstance(release, dict) or not isinstance(release.get("id"), int):
+            return "none"
+        state = self._state()
+        rid = str(release["id"])
+        have = self.installed_version() or 0
+        if have >= int(release.get("version", 0)):  # installed (perhaps before a crash): make sure the hub knows
+            if have == release["version"] and state.get("reported", {}).get(rid) != "installed":
+                self._report(state, release, "installed", "already installed")
+            return "current"
+        if rid in map(str, state.get("failed", [])):
+            if state.get("reported", {}).get(rid) not in ("failed", "reverted"):
+                self._report(state, release, state.get("outcome", {}).get(rid, "failed"), "failed before")
+            return "skipped"
+        if state.get("reported", {}).get(rid) != "downloading":
+            self._report(state, release, "downloading")
+        try:
+            path = self._download(release)
+        except KioskError as exc:
+            log.warning("release %s not downloaded: %s", rid, exc.message)
+            return "offline"
+        try:
+            result = self.install(path)
+        except KioskError as exc:
+            what = "reverted" if exc.code == "bundle_unhealthy" else "failed"
+            state.setdefault("failed", []).append(release["id"])
+            state.setdefault("outcome", {})[rid] = what
+            self._save(state)
+            path.unlink(missing_ok=True)
+            self._report(state, release, what, f"{exc.code}: {exc.message}")
+            return what
+        path.unlink(missing_ok=True)
+        self._report(state, release, "installed", str(result.get("health", "")))
+        if self.on_installed is not None:
+            try:
+                self.on_installed()
+            except KioskError as exc:
+                log.warning("installed release %s, but the pack was not reloaded: %s", rid, exc.message)
+        return "installed"
+
+    def _download(self, release: dict) -> Path:
+        """The release's bundle, resumed from what an earlier (interrupted) download left."""
+        self.downloads.mkdir(parents=True, exist_ok=True)
+        part = self.downloads / f"release-{release['id']}.part"
+        done = self.downloads / f"release-{release['id']}.tar"
+        if done.is_file() and _sha256(done) == release["sha256"]:
+            return done
+        have = part.stat().st_size if part.is_file() else 0
+        if have > int(release["size"]):
+            part.unlink()
+            have = 0
+        if have < int(release["size"]):
+            headers = {"Range": f"bytes={have}-"} if have else {}
+            try:
+                with self._get(release["url"], headers, stream=True) as r:
+                    if r.status_code == 200 and have:  # the hub ignored the range: start again
+                        have = 0
+                        part.unlink(missing_ok=True)
+                    elif r.status_code not in (200, 206):
+                        raise KioskError("update_download", f"HTTP {r.status_code} for release {release['id']}")
+                    with open(part, "ab") as f:
+                        for chunk in r.iter_bytes(1 << 16):
+                            f.write(chunk)
+                        f.flush()
+                        os.fsync(f.fileno())
+            except httpx.HTTPError as exc:
+                raise KioskError("update_download", f"download interrupted ({exc}); resumed next time") from exc
+        if _sha256(part) != release["sha256"]:
+            part.unlink(missing_ok=True)
+            raise KioskError("update_corrupt", "the download does not match the release's SHA-256; fetched again")
+        os.replace(part, done)
+        return done
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
