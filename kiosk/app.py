@@ -123,7 +123,7 @@ def make_sync_worker(config: Config, db=None, on_answer: Callable[[dict], None] 
     worker = SyncWorker(db if db is not None else connect(config.db_path), settings_from_config(config),
                         transport=transport, on_answer=on_answer, pack_for=pack_for)
     if config.updates.url and worker.s.signing_key is not None:  # enrolled: releases from the hub
-        from kiosk.bundles.health import child_check, open_store
+        from kiosk.bundles.install import child_check, open_store
         from kiosk.sync.updates import Updater
 
         def install(path: Path) -> dict:

@@ -56,7 +56,7 @@ def _build(args) -> int:
 
 def _store(args):
     """The kiosk's bundle store and the health check that installs, rollbacks and recovery run."""
-    from kiosk.bundles.health import child_check, open_store
+    from kiosk.bundles.install import child_check, open_store
 
     cfg = _config(args)
     return open_store(cfg), child_check(cfg)

@@ -22,15 +22,12 @@ from sqlalchemy import Engine
 
 from kiosk.config import HubConfig
 from kiosk.hub import store
-from kiosk.signatures import MAX_SKEW_S, SignatureError, parse, verify
+from kiosk.hub.auth import _refuse, authenticate  # noqa: F401  (_refuse: for install_escalations)
+from kiosk.signatures import MAX_SKEW_S
 
 MAX_BODY = 1024 * 1024
 UPSTREAM_SLOTS = 8
 CE_BATCH = "application/cloudevents-batch+json"
-
-
-def _refuse(status: int, code: str, reason: str) -> JSONResponse:
-    return JSONResponse({"error": code, "reason": reason}, status_code=status)
 
 
 _TYPE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -79,22 +76,6 @@ def check_meter(data: Any) -> str:
         if not isinstance(v, (int, float)) or isinstance(v, bool):
             return f"meter {key} is not a number"
     return ""
-
-
-def authenticate(engine: Engine, headers, method: str, path: str, body: bytes):
-    """(device row, parsed signature) of a validly signed request by an active device, or the refusal.
-    The nonce is not spent here: the caller spends it in the transaction that acts on the request."""
-    try:
-        signed = parse(headers)
-        dev = store.device(engine, signed.keyid)
-        if dev is None:
-            return _refuse(401, "unknown_device", f"device {signed.keyid!r} is not enrolled")
-        verify(headers, method, path, body, dev.public_key)
-    except SignatureError as exc:
-        return _refuse(401, exc.code, exc.message)
-    if dev.state != "active":
-        return _refuse(403, "revoked", f"device {dev.id!r} is revoked")
-    return dev, signed
 
 
 def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | None = None) -> FastAPI:

@@ -16,13 +16,12 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from kiosk.hub import releases, store
+from kiosk.hub.auth import _refuse, authenticate
 
 _RANGE = re.compile(r"^bytes=(\d{1,12})-$")
 
 
 def install_updates(app: FastAPI, engine: Engine, body_of) -> None:
-    from kiosk.hub.app import _refuse, authenticate
-
     def signed(headers, method: str, path: str, body: bytes):
         auth = authenticate(engine, headers, method, path, body)
         if isinstance(auth, JSONResponse):

@@ -9,8 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from kiosk.hub.local import start_hub
 
 REPO = Path(__file__).resolve().parents[2]
