@@ -29,6 +29,14 @@ def cmd_release(engine, args, hub) -> int:
             if args.pack_cmd == "import":
                 v = packs.import_dir(engine, args.name, args.dir, _user())
                 return _out(args, {"pack": args.name, "version": v}, f"{args.name}: version {v}")
+            if args.pack_cmd == "export":
+                row = packs.latest(engine, args.name, args.version)
+                if row is None:
+                    print(f"no pack {args.name!r}", file=sys.stderr)
+                    return 4
+                packs.write_dir(row.files, args.dir)
+                return _out(args, {"pack": args.name, "version": row.version, "dir": args.dir},
+                            f"{args.name} version {row.version} written to {args.dir}")
             rows = packs.names(engine)
             return _out(args, [{"pack": r.name, "version": r.version, "files": len(r.files), "note": r.note}
                                for r in rows], "\n".join(f"{r.name} v{r.version}: {r.note}" for r in rows) or
@@ -79,6 +87,10 @@ def add_release_parsers(cmd) -> None:
     i.add_argument("dir")
     i.add_argument("--name", required=True)
     psub.add_parser("list", help="each pack's newest version")
+    e = psub.add_parser("export", help="a pack version as a directory (to sign it offline with kiosk bundle build)")
+    e.add_argument("name")
+    e.add_argument("dir")
+    e.add_argument("--version", type=int, default=None, help="default: the newest")
     for sp in psub.choices.values():
         sp.add_argument("--db", default=argparse.SUPPRESS)
         sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS)

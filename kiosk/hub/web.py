@@ -96,6 +96,13 @@ def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: 
                                      status_code=403)
         return s, form
 
+    from types import SimpleNamespace
+
+    from kiosk.hub.web_releases import install_releases
+
+    install_releases(app, engine, hub, SimpleNamespace(page=page, session_of=session_of, guarded=guarded,
+                                                       to_login=to_login))
+
     @app.get("/", include_in_schema=False)
     def root():
         return RedirectResponse("/fleet", status_code=303)
@@ -188,8 +195,11 @@ def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: 
         s = session_of(request)
         if s is None:
             return to_login()
+        from kiosk.hub.packs import names
+
         return page("questions.html", s=s, tab="questions", groups=reports.question_groups(engine),
-                    recent=queue.recent(engine), done=request.query_params.get("answered", ""))
+                    recent=queue.recent(engine), done=request.query_params.get("answered", ""),
+                    packs=[p.name for p in names(engine)])
 
     @app.post("/questions/answer")
     async def answer(request: Request):

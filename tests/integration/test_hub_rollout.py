@@ -4,6 +4,7 @@ to the canary ring and promoted to all; then a broken release that halts after t
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -83,67 +84,103 @@ def states(db, release_id):
         engine.dispose()
 
 
-def test_a_staff_entry_reaches_the_canary_ring_then_everyone_and_a_broken_release_halts(tmp_path):
+CHROMIUM = "/usr/lib/chromium/chromium"
+PASSWORD = "curator password 7"
+
+
+def test_an_unanswered_question_becomes_a_pack_entry_released_to_canary_then_all_and_a_broken_release_halts(
+        tmp_path):
+    from playwright.sync_api import sync_playwright
+
     keys = subprocess.run([sys.executable, "-m", "kiosk", "keys", "generate", "--out", str(tmp_path / "keys"),
                            "--json"], capture_output=True, text=True, timeout=60)
     key = json.loads(keys.stdout)
     db = f"sqlite:///{tmp_path / 'hub.db'}"
-    hub, url = start_hub(db)
+    hub, url = start_hub(db, env={"KIOSK_HUB_SIGNING_KEY": key["private_key"], "KIOSK_HUB_RINGS": "canary,all",
+                                  "KIOSK_KNOWLEDGE_EMBEDDINGS": "0"})
+    shots = Path(os.environ["HUB_SCREENSHOTS_DIR"]) if os.environ.get("HUB_SCREENSHOTS_DIR") else tmp_path
     kiosks: list[Kiosk] = []
     try:
         assert hub_cli(db, "pack", "import", str(SAMPLE), "--name", "harbourlight").returncode == 0
-        for i in range(4):
-            kiosks.append(Kiosk(tmp_path / f"k{i}", url, db, "canary" if i < 2 else "hall", key["trusted_key"]))
-        canary, hall = kiosks[:2], kiosks[2:]
+        assert hub_cli(db, "admin", "add-user", "curator", "--password-stdin", input_=PASSWORD + "\n").returncode == 0
+        for i in range(10):  # two rings: 3 canary kiosks, 7 in the hall
+            kiosks.append(Kiosk(tmp_path / f"k{i}", url, db, "canary" if i < 3 else "hall", key["trusted_key"]))
+        canary, hall = kiosks[:3], kiosks[3:]
         # A visitor asks what no pack answers: escalated, queued at the hub.
         canary[0].ask(QUESTION)
         until(lambda: json.loads(hub_cli(db, "stats", "--json").stdout)["escalations"].get("review"),
               why="the question queued at the hub")
 
-        # A staff member writes the entry; it is published to the canary ring only.
-        from kiosk.hub import packs
-        from kiosk.hub.migrate import engine_for
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{url}/login")
+            page.fill("input[name=name]", "curator")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            # The curator turns the queued question into a pack entry, previews what it changes, saves.
+            page.goto(f"{url}/questions")
+            group = page.locator("section.group", has_text="swimming pool")
+            group.locator("summary").click()
+            form = group.locator("form[action='/packs/entry']")
+            form.locator("input[name=heading]").fill("Swimming pool")
+            form.locator("textarea").fill("There is no swimming pool at the museum. The city baths are a five "
+                                          "minute walk north, on Quay Street.")
+            form.locator("button[value=preview]").click()
+            assert page.inner_text("#changed-count").startswith("1 of"), page.inner_text("main")
+            row = page.locator("#preview tr", has_text="swimming pool").inner_text()
+            assert "escalated" in row and "answered from" in row, row
+            page.screenshot(path=str(shots / "hub-preview.png"), full_page=True)
+            page.click("button[value=save]")
+            assert "version 2 saved" in page.inner_text("#msg")
+            # Published to the canary ring, with the question as the kiosks' health check.
+            packs_row = page.locator("#packs tr", has_text="harbourlight")
+            packs_row.locator("input[name=probe]").fill(QUESTION)
+            packs_row.locator("button", has_text="Publish").click()
+            rel = max(ledger(db).values(), key=lambda r: r["id"])
+            assert rel["pack_version"] == 2 and rel["signed"] == "hub" and rel["rings"] == ["canary", "all"]
 
-        engine = engine_for(db)
-        v = packs.add_entry(engine, "harbourlight", "Swimming pool", "There is no swimming pool at the "
-                            "museum. The city baths are a five minute walk north, on Quay Street.", "staff")
-        engine.dispose()
-        p = hub_cli(db, "release", "publish", "harbourlight", "--key", key["private_key"], "--rings",
-                    "canary,all", "--probe-question", QUESTION, "--json")
-        assert p.returncode == 0, p.stderr
-        rel = json.loads(p.stdout)
-        assert rel["pack_version"] == v and rel["signed"] == "hub" and rel["rings"] == ["canary", "all"]
+            until(lambda: all(states(db, rel["id"]).get(k.id) == "installed" for k in canary),
+                  why="the canary kiosks installed the release")
+            assert all(k.bundle_version() == rel["bundle_version"] for k in canary)
+            time.sleep(3)  # the hall ring has had several checks meanwhile: it must not be offered the release
+            assert all(k.bundle_version() is None and k.id not in states(db, rel["id"]) for k in hall)
+            canary[1].ask(QUESTION)
+            until(lambda: "Quay Street" in canary[1].output(), why="a canary kiosk answers from the new entry")
 
-        until(lambda: all(states(db, rel["id"]).get(k.id) == "installed" for k in canary),
-              why="the canary kiosks installed the release")
-        assert all(k.bundle_version() == rel["bundle_version"] for k in canary)
-        time.sleep(3)  # the hall ring has had several checks meanwhile: it must not be offered the release
-        assert all(k.bundle_version() is None and k.id not in states(db, rel["id"]) for k in hall)
-        canary[1].ask(QUESTION)
-        until(lambda: "Quay Street" in canary[1].output(), why="a canary kiosk answers from the new entry")
+            # Promoted to all from the Releases page: every kiosk installs it.
+            page.goto(f"{url}/releases")
+            page.locator(f"section[data-release='{rel['id']}'] button", has_text="Promote").click()
+            until(lambda: all(states(db, rel["id"]).get(k.id) == "installed" for k in kiosks),
+                  why="every kiosk installed the release")
+            page.goto(f"{url}/releases")
+            page.screenshot(path=str(shots / "hub-releases.png"), full_page=True)
+            # Every kiosk now answers it locally, with the hub unreachable (stopped).
+            hub.send_signal(signal.SIGSTOP)
+            try:
+                for k in hall:
+                    k.ask(QUESTION)
+                until(lambda: all("Quay Street" in k.output() for k in hall), why="the hall kiosks answer it")
+            finally:
+                hub.send_signal(signal.SIGCONT)
 
-        # Promoted to all: the hall ring installs it and answers locally.
-        assert hub_cli(db, "release", "promote", str(rel["id"])).returncode == 0
-        until(lambda: all(states(db, rel["id"]).get(k.id) == "installed" for k in kiosks),
-              why="every kiosk installed the release")
-        for k in hall:
-            k.ask(QUESTION)
-        until(lambda: all("Quay Street" in k.output() for k in hall), why="the hall kiosks answer it")
-
-        # A broken release (its health check cannot pass): the canary ring reverts, the release halts,
-        # and no kiosk outside the canary ring installs it.
-        p = hub_cli(db, "release", "publish", "harbourlight", "--key", key["private_key"], "--rings",
-                    "canary,all", "--probe-question", "Where can I land my helicopter?", "--json")
-        bad = json.loads(p.stdout)
-        until(lambda: ledger(db)[bad["id"]]["state"] == "halted", why="the broken release halted")
-        why = ledger(db)[bad["id"]]["halt_reason"]
-        assert "reverted" in why and "health check" in why, why
-        assert hub_cli(db, "release", "promote", str(bad["id"])).returncode == 2  # a halted release stays halted
-        time.sleep(3)
-        st = states(db, bad["id"])
-        assert all(k.id not in st for k in hall), st
-        assert all(k.bundle_version() == rel["bundle_version"] for k in kiosks)  # everyone on the good one
-        until(lambda: any(s == "reverted" for s in states(db, bad["id"]).values()), why="revert reported")
+            # A broken release (its health check cannot pass): the canary ring reverts on its own, the
+            # release halts, no kiosk outside the canary ring installs it, and the page says why.
+            p = hub_cli(db, "release", "publish", "harbourlight", "--key", key["private_key"], "--rings",
+                        "canary,all", "--probe-question", "Where can I land my helicopter?", "--json")
+            bad = json.loads(p.stdout)
+            until(lambda: ledger(db)[bad["id"]]["state"] == "halted", why="the broken release halted")
+            why = ledger(db)[bad["id"]]["halt_reason"]
+            assert "reverted" in why and "health check" in why, why
+            assert hub_cli(db, "release", "promote", str(bad["id"])).returncode == 2  # halted stays halted
+            time.sleep(3)
+            st = states(db, bad["id"])
+            assert all(k.id not in st for k in hall), st
+            assert all(k.bundle_version() == rel["bundle_version"] for k in kiosks)  # all on the good one
+            page.goto(f"{url}/releases")
+            assert "Halted:" in page.locator(f"section[data-release='{bad['id']}']").inner_text()
+            page.screenshot(path=str(shots / "hub-releases-halted.png"), full_page=True)
+            browser.close()
     finally:
         for k in kiosks:
             k.stop()
