@@ -112,6 +112,9 @@ def test_untrusted_tampered_and_downgraded_releases_are_refused_before_staging(t
         assert "tampered" in halted(t["id"])["halt_reason"], halted(t["id"])
 
         # A downgrade: the hub offers the old, genuinely signed bundle again under a new, higher ledger number.
+        from kiosk.hub import packs
+
+        packs.add_entry(eng, "hl", "Lockers", "Lockers are by the entrance.", "test")  # pack version 2
         d = json.loads(hub_cli("release", "publish", "hl", "--key", good["private_key"], "--json").stdout)
         with eng.begin() as c:
             c.execute(update(releases).where(releases.c.id == d["id"]).values(
@@ -121,6 +124,13 @@ def test_untrusted_tampered_and_downgraded_releases_are_refused_before_staging(t
         assert current() == ok["bundle_version"]
         assert "not newer" in halted(d["id"])["halt_reason"], halted(d["id"])
         assert not list((data / "bundles").glob("staging/*"))  # nothing of any refused release was staged
+        # One action rolls the fleet back: the pack version before a release, re-signed as a newer version
+        # (which anti-rollback accepts), goes to every ring that release reached.
+        before = current()
+        rb = json.loads(hub_cli("release", "rollback", str(d["id"]), "--key", good["private_key"], "--json").stdout)
+        assert rb["pack_version"] == d["pack_version"] - 1 and rb["bundle_version"] > before
+        sync()
+        assert current() == rb["bundle_version"]
         # A replayed request to the hub is refused too.
         h = sign_request(key, device, "GET", "/v1/updates", b"")
         assert httpx.get(f"{url}/v1/updates", headers=h).status_code == 200

@@ -37,6 +37,9 @@ class Kiosk:
         assert p.returncode == 0, p.stderr + p.stdout
         self.id = json.loads(p.stdout)["device_id"]
         self.out = open(data / "chat.out", "w+")
+        self.start()
+
+    def start(self) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "kiosk", "chat"], stdin=subprocess.PIPE,
                                      stdout=self.out, stderr=subprocess.STDOUT, text=True, env=self.env)
 
@@ -52,10 +55,13 @@ class Kiosk:
         link = self.data / "bundles" / "current"
         return int(link.resolve().name[1:]) if link.is_symlink() else None
 
-    def stop(self) -> None:
+    def kill(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        self.kill()
         self.out.close()
 
 
@@ -148,11 +154,17 @@ def test_an_unanswered_question_becomes_a_pack_entry_released_to_canary_then_all
             canary[1].ask(QUESTION)
             until(lambda: "Quay Street" in canary[1].output(), why="a canary kiosk answers from the new entry")
 
-            # Promoted to all from the Releases page: every kiosk installs it.
+            # Promoted to all from the Releases page: every kiosk installs it, and one that was switched off
+            # meanwhile catches up when it is back.
+            away = hall[-1]
+            away.kill()
             page.goto(f"{url}/releases")
             page.locator(f"section[data-release='{rel['id']}'] button", has_text="Promote").click()
-            until(lambda: all(states(db, rel["id"]).get(k.id) == "installed" for k in kiosks),
-                  why="every kiosk installed the release")
+            until(lambda: all(states(db, rel["id"]).get(k.id) == "installed" for k in kiosks if k is not away),
+                  why="every running kiosk installed the release")
+            assert away.bundle_version() is None
+            away.start()
+            until(lambda: states(db, rel["id"]).get(away.id) == "installed", why="the returning kiosk caught up")
             page.goto(f"{url}/releases")
             page.screenshot(path=str(shots / "hub-releases.png"), full_page=True)
             # Every kiosk now answers it locally, with the hub unreachable (stopped).
