@@ -236,6 +236,8 @@ class HubConfig:
                            "key stays off the server and releases are signed offline and uploaded.", "")
     rings: str = doc("Rollout order of a new release: ring names separated by commas, ending in 'all'.",
                      "canary,all")
+    regression_check_s: float = doc("How often rolling releases are checked for a regression after the update "
+                                    "(escalation rate, answer latency) and halted if they regressed.", 60.0)
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,18 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
             except Exception:  # the database is away for a moment: next minute
                 pass
 
+    def watch_releases() -> None:  # a rolling release whose kiosks now answer clearly worse is halted
+        from kiosk.hub.regressions import check_all
+
+        while True:
+            time.sleep(hub_config.regression_check_s)
+            try:
+                check_all(engine)
+            except Exception:  # the database is away for a moment: next time
+                pass
+
+    threading.Thread(target=watch_releases, name="watch-releases", daemon=True).start()
+
     threading.Thread(target=prune_forever, name="prune-nonces", daemon=True).start()
     counts: Counter[str] = Counter()
     lock = threading.Lock()

@@ -1,0 +1,69 @@
+"""Halting a release on a clear regression after the update: the kiosks that installed it answer worse than
+they did before (the escalation rate or the answer latency p95 jumps), judged from their own usage meters.
+Run by every hub process on a timer; halting is one conditional statement, so several processes agree."""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+
+from sqlalchemy import Engine, select
+
+from kiosk.hub import releases
+from kiosk.hub.reports import METER
+from kiosk.hub.tables import device_updates, events, releases as releases_table
+from kiosk.stats import percentile
+
+MIN_ANSWERS = 20          # after the update, across the kiosks that installed it, before judging
+ESCALATION_RISE = 0.20    # absolute rise in the escalation rate...
+ESCALATION_FACTOR = 2.0   # ...that is also at least double
+LATENCY_FACTOR = 2.0      # p95 answer latency at least doubled...
+LATENCY_RISE_MS = 500.0   # ...and at least this much slower
+
+
+def _aware(t):
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def _figures(rows: list[dict]) -> tuple[int, float, float]:
+    n = len(rows)
+    esc = sum(1 for d in rows if d.get("escalated") is True) / n if n else 0.0
+    lat = percentile([float(d["latency_ms"]) for d in rows if isinstance(d.get("latency_ms"), (int, float))], 95)
+    return n, esc, lat
+
+
+def verdict(engine: Engine, release_id: int) -> str:
+    """Why this release is a regression ('' if it is not, or not yet clear)."""
+    with engine.connect() as c:
+        installed = c.execute(select(device_updates.c.device_id, device_updates.c.updated_at).where(
+            device_updates.c.release_id == release_id, device_updates.c.state == "installed")).all()
+        before, after = [], []
+        for dev, at in installed:
+            at = _aware(at)
+            since = (at - timedelta(days=1)).isoformat()
+            for t, data in c.execute(select(events.c.time, events.c.data).where(
+                    events.c.source == dev, events.c.type == METER, events.c.time >= since[:19])):
+                if isinstance(data, dict):
+                    (after if t >= at.isoformat()[:19] else before).append(data)
+    n_after, esc_after, lat_after = _figures(after)
+    n_before, esc_before, lat_before = _figures(before)
+    if n_after < MIN_ANSWERS or n_before < MIN_ANSWERS:
+        return ""
+    if esc_after - esc_before >= ESCALATION_RISE and esc_after >= ESCALATION_FACTOR * esc_before:
+        return (f"regression: escalation rate {esc_before:.0%} -> {esc_after:.0%} on {len(installed)} kiosk(s) "
+                f"after the update ({n_before} answers before, {n_after} after)")
+    if lat_after >= LATENCY_FACTOR * lat_before and lat_after - lat_before >= LATENCY_RISE_MS:
+        return (f"regression: answer latency p95 {lat_before:.0f} -> {lat_after:.0f} ms on {len(installed)} "
+                f"kiosk(s) after the update")
+    return ""
+
+
+def check_all(engine: Engine) -> list[tuple[int, str]]:
+    """Halt every rolling release that regressed; returns what was halted and why."""
+    with engine.connect() as c:
+        rolling = [r[0] for r in c.execute(select(releases_table.c.id).where(releases_table.c.state == "rolling"))]
+    halted = []
+    for rid in rolling:
+        why = verdict(engine, rid)
+        if why and releases.halt(engine, rid, why):
+            halted.append((rid, why))
+    return halted

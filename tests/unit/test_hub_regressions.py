@@ -1,0 +1,52 @@
+"""A rolling release is halted when the kiosks that installed it answer clearly worse than before (real SQLite)."""
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import insert
+
+from kiosk.hub import regressions, releases
+from kiosk.hub.migrate import engine_for, upgrade
+from kiosk.hub.tables import device_updates, devices, events
+from kiosk.hub.tables import releases as releases_table
+
+
+def _setup(tmp_path, escalated_after: bool, latency_after: float):
+    engine = engine_for(f"sqlite:///{tmp_path / 'h.db'}")
+    upgrade(engine)
+    now = datetime.now(timezone.utc)
+    installed_at = now - timedelta(hours=1)
+    with engine.begin() as c:
+        c.execute(insert(devices).values(id="k1", public_key=b"x" * 32, ring="canary", state="active",
+                                         enrolled_at=now, last_seen=now))
+        rid = c.execute(insert(releases_table).values(
+            bundle_version=1, pack_name="p", pack_version=2, sha256="0" * 64, size=1, key_id="k", signed="hub",
+            published_by="t", published_at=installed_at, rings=["canary", "all"], stage=0, state="rolling",
+            halt_reason="", note="", blob=b"x").returning(releases_table.c.id)).scalar()
+        c.execute(insert(device_updates).values(device_id="k1", release_id=rid, state="installed", detail="",
+                                                updated_at=installed_at))
+        rows = []
+        for i in range(30):
+            for when, esc, lat in ((installed_at - timedelta(minutes=30 + i), i % 10 == 0, 300.0),
+                                   (installed_at + timedelta(minutes=1 + i), escalated_after and i % 2 == 0,
+                                    latency_after)):
+                rows.append({"source": "k1", "id": f"{when.isoformat()}", "type": "kiosk.usage.meter.v1",
+                             "time": when.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"),
+                             "data": {"escalated": esc, "latency_ms": lat, "tokens_in": 0, "tokens_out": 0},
+                             "received_at": now})
+        c.execute(insert(events), rows)
+    return engine, rid
+
+
+def test_a_jump_in_the_escalation_rate_after_the_update_halts_the_release(tmp_path):
+    engine, rid = _setup(tmp_path, escalated_after=True, latency_after=300.0)
+    (got,) = regressions.check_all(engine)
+    assert got[0] == rid and "escalation rate 10% -> 50%" in got[1], got
+    assert releases.get(engine, rid).state == "halted"
+
+
+def test_a_jump_in_latency_halts_it_and_a_steady_kiosk_does_not(tmp_path):
+    engine, rid = _setup(tmp_path, escalated_after=False, latency_after=1500.0)
+    assert "latency p95 300 -> 1500 ms" in regressions.check_all(engine)[0][1]
+    steady, rid2 = _setup(tmp_path / "b", escalated_after=False, latency_after=320.0) if (tmp_path / "b").mkdir() \
+        is None else (None, None)
+    assert regressions.check_all(steady) == [] and releases.get(steady, rid2).state == "rolling"
