@@ -414,6 +414,11 @@ class Kiosk:
         if self._monitor is not None:
             return
         rc = self.config.resources
+        current = self.config.bundles_path / "current"
+        try:  # a kiosk that keeps starting after an update is in a crash loop: the hub halts that release
+            record_health(self.db, "started", {"bundle": current.resolve().name if current.is_symlink() else ""})
+        except KioskError as exc:
+            log.warning("start not recorded: %s", exc.message)
 
         def loop() -> None:
             db = connect(self.config.db_path)  # one SQLite connection per thread

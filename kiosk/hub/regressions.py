@@ -1,5 +1,6 @@
-"""Halting a release on a clear regression after the update: the kiosks that installed it answer worse than
-they did before (the escalation rate or the answer latency p95 jumps), judged from their own usage meters.
+"""Halting a release on a clear regression after the update: a kiosk that installed it keeps restarting (a
+crash loop, from its `started` health events), or those kiosks answer worse than they did before (the
+escalation rate or the answer latency p95 jumps), judged from their own usage meters.
 Run by every hub process on a timer; halting is one conditional statement, so several processes agree."""
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from kiosk.hub.reports import METER
 from kiosk.hub.tables import device_updates, events, releases as releases_table
 from kiosk.stats import percentile
 
+CRASH_STARTS = 3          # starts of one kiosk within CRASH_WINDOW after the update: a crash loop
+CRASH_WINDOW = timedelta(minutes=15)
+STARTED = "kiosk.health.started"
 MIN_ANSWERS = 20          # after the update, across the kiosks that installed it, before judging
 ESCALATION_RISE = 0.20    # absolute rise in the escalation rate...
 ESCALATION_FACTOR = 2.0   # ...that is also at least double
@@ -39,6 +43,11 @@ def verdict(engine: Engine, release_id: int) -> str:
         before, after = [], []
         for dev, at in installed:
             at = _aware(at)
+            starts = c.execute(select(events.c.time).where(
+                events.c.source == dev, events.c.type == STARTED, events.c.time >= at.isoformat()[:19],
+                events.c.time <= (at + CRASH_WINDOW).isoformat()[:19])).all()
+            if len(starts) >= CRASH_STARTS:
+                return f"regression: {dev} started {len(starts)} times within {CRASH_WINDOW} after the update"
             since = (at - timedelta(days=1)).isoformat()
             for t, data in c.execute(select(events.c.time, events.c.data).where(
                     events.c.source == dev, events.c.type == METER, events.c.time >= since[:19])):

@@ -50,3 +50,14 @@ def test_a_jump_in_latency_halts_it_and_a_steady_kiosk_does_not(tmp_path):
     steady, rid2 = _setup(tmp_path / "b", escalated_after=False, latency_after=320.0) if (tmp_path / "b").mkdir() \
         is None else (None, None)
     assert regressions.check_all(steady) == [] and releases.get(steady, rid2).state == "rolling"
+
+
+def test_a_kiosk_restarting_again_and_again_after_the_update_halts_it(tmp_path):
+    engine, rid = _setup(tmp_path, escalated_after=False, latency_after=300.0)
+    at = releases.get(engine, rid).published_at
+    at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    with engine.begin() as c:
+        c.execute(insert(events), [{"source": "k1", "id": f"start-{i}", "type": "kiosk.health.started",
+                                    "time": (at + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                                    "data": {}, "received_at": at} for i in range(3)])
+    assert "started 3 times" in regressions.check_all(engine)[0][1]
