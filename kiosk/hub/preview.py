@@ -56,7 +56,21 @@ def _answers(config, files: dict[str, str], questions: list[str]) -> list[Outcom
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def preview(config, before: dict[str, str], after: dict[str, str], questions: list[str]) -> list[Change]:
-    questions = list(dict.fromkeys(q for q in questions if q.strip()))[:200]
+def pack_questions(files: dict[str, str]) -> list[str]:
+    """The questions the pack already stands for: its suggested questions and each entry's heading as a
+    question. An entry that takes one of these over shows up in the preview."""
+    from kiosk.hub.packs import write_dir
+    from kiosk.knowledge.pack import load_pack
+
+    with tempfile.TemporaryDirectory() as d:
+        pack = load_pack(write_dir(files, Path(d) / "pack"))
+    return list(pack.suggestions) + [f"{e.heading}?" for e in pack.entries]
+
+
+def preview(config, before: dict[str, str], after: dict[str, str], asked: list[str]) -> list[Change]:
+    """Visitors' questions (``asked``) and the pack's own, each answered with and without the change; the
+    changed ones first."""
+    questions = list(dict.fromkeys(q for q in asked + pack_questions(before) if q.strip()))[:300]
     old, new = _answers(config, before, questions), _answers(config, after, questions)
-    return [Change(q, b, a) for q, b, a in zip(questions, old, new)]
+    changes = [Change(q, b, a) for q, b, a in zip(questions, old, new)]
+    return sorted(changes, key=lambda c: not c.changed)
