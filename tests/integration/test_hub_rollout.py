@@ -171,9 +171,10 @@ def test_an_unanswered_question_becomes_a_pack_entry_released_to_canary_then_all
             # Every kiosk now answers it locally, with the hub unreachable (stopped).
             hub.send_signal(signal.SIGSTOP)
             try:
-                for k in hall:
+                for k in kiosks:
                     k.ask(QUESTION)
-                until(lambda: all("Quay Street" in k.output() for k in hall), why="the hall kiosks answer it")
+                until(lambda: all(k.output().count("Quay Street") >= (2 if k is canary[1] else 1) for k in kiosks),
+                      why="every kiosk answers it")
             finally:
                 hub.send_signal(signal.SIGCONT)
 
