@@ -130,7 +130,10 @@ def make_sync_worker(config: Config, db=None, on_answer: Callable[[dict], None] 
             return open_store(config).install(str(path), child_check(config))
 
         def installed_version() -> int | None:
+            """The version on disk once any crash is put right: one that never passed its health check is
+            checked (and reverted if it fails) before anyone calls it installed."""
             store = open_store(config)
+            store.recover(child_check(config))
             return store.version_of(store.current())
 
         worker.updater = Updater(config, worker.http, worker._signed, install, installed_version, on_update,

@@ -24,8 +24,14 @@ LATENCY_FACTOR = 2.0      # p95 answer latency at least doubled...
 LATENCY_RISE_MS = 500.0   # ...and at least this much slower
 
 
-def _aware(t):
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+def _utc(t):
+    """As UTC, whatever the database gave back (SQLite: naive UTC; PostgreSQL: aware, in its time zone)."""
+    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def _stamp(t) -> str:
+    """Comparable with the kiosks' event times ("2026-11-26T09:08:30.551Z"): the first 19 characters."""
+    return t.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _figures(rows: list[dict]) -> tuple[int, float, float]:
@@ -42,17 +48,18 @@ def verdict(engine: Engine, release_id: int) -> str:
             device_updates.c.release_id == release_id, device_updates.c.state == "installed")).all()
         before, after = [], []
         for dev, at in installed:
-            at = _aware(at)
+            at = _utc(at)
             starts = c.execute(select(events.c.time).where(
-                events.c.source == dev, events.c.type == STARTED, events.c.time >= at.isoformat()[:19],
-                events.c.time <= (at + CRASH_WINDOW).isoformat()[:19])).all()
+                events.c.source == dev, events.c.type == STARTED, events.c.time >= _stamp(at),
+                events.c.time <= _stamp(at + CRASH_WINDOW))).all()
             if len(starts) >= CRASH_STARTS:
                 return f"regression: {dev} started {len(starts)} times within {CRASH_WINDOW} after the update"
-            since = (at - timedelta(days=1)).isoformat()
+            # A day before the update against at most a week after it (indexed on source, type, time).
             for t, data in c.execute(select(events.c.time, events.c.data).where(
-                    events.c.source == dev, events.c.type == METER, events.c.time >= since[:19])):
+                    events.c.source == dev, events.c.type == METER, events.c.time >= _stamp(at - timedelta(days=1)),
+                    events.c.time <= _stamp(at + timedelta(days=7)))):
                 if isinstance(data, dict):
-                    (after if t >= at.isoformat()[:19] else before).append(data)
+                    (after if t >= _stamp(at) else before).append(data)
     n_after, esc_after, lat_after = _figures(after)
     n_before, esc_before, lat_before = _figures(before)
     if n_after < MIN_ANSWERS or n_before < MIN_ANSWERS:
@@ -67,9 +74,15 @@ def verdict(engine: Engine, release_id: int) -> str:
 
 
 def check_all(engine: Engine) -> list[tuple[int, str]]:
-    """Halt every rolling release that regressed; returns what was halted and why."""
+    """Halt each pack's newest rolling release if it regressed (an older one is not blamed for what happened
+    after a newer one); returns what was halted and why."""
+    newest: dict[str, int] = {}
     with engine.connect() as c:
-        rolling = [r[0] for r in c.execute(select(releases_table.c.id).where(releases_table.c.state == "rolling"))]
+        for rid, pack in c.execute(select(releases_table.c.id, releases_table.c.pack_name)
+                                   .where(releases_table.c.state == "rolling")
+                                   .order_by(releases_table.c.bundle_version)):
+            newest[pack] = rid
+    rolling = list(newest.values())
     halted = []
     for rid in rolling:
         why = verdict(engine, rid)

@@ -136,10 +136,23 @@ def blob(engine: Engine, release_id: int) -> bytes | None:
         return c.execute(select(releases.c.blob).where(releases.c.id == release_id)).scalar()
 
 
+def concerns(engine: Engine, device_id: str, row) -> bool:
+    """Whether this device may speak of this release: its ring was opened to it, or it reported on it before."""
+    with engine.connect() as c:
+        ring = c.execute(select(devices.c.ring).where(devices.c.id == device_id)).scalar()
+        before = c.execute(select(device_updates.c.state).where(
+            device_updates.c.device_id == device_id, device_updates.c.release_id == row.id)).first()
+    opened = open_rings(row)
+    return before is not None or ring in opened or "all" in opened
+
+
 def report(engine: Engine, device_id: str, release_id: int, state: str, detail: str) -> None:
     """A kiosk's word on a release; a failed install or a revert halts the release for everyone else."""
     if state not in STATES:
         raise ReleaseError("bad_state", f"state must be one of {', '.join(STATES)}")
+    row = get(engine, release_id)
+    if row is None or not concerns(engine, device_id, row):
+        raise ReleaseError("not_offered", f"release {release_id} was never offered to this kiosk")
     upsert = _upsert(engine)
     with engine.begin() as c:
         c.execute(upsert(device_updates).values(device_id=device_id, release_id=release_id, state=state,
@@ -162,7 +175,25 @@ def promote(engine: Engine, release_id: int) -> list[str]:
             raise ReleaseError("not_rolling", f"release {release_id} is {r.state}")
         stage = min(r.stage + 1, len(r.rings) - 1)
         c.execute(update(releases).where(releases.c.id == release_id).values(stage=stage))
+    if stage == len(r.rings) - 1:
+        supersede(engine, release_id)
     return list(r.rings[: stage + 1])
+
+
+def supersede(engine: Engine, release_id: int) -> None:
+    """A release open to every one of its rings replaces the older releases of its pack: they are no longer
+    offered, rolled back or blamed for what happens after it."""
+    r = get(engine, release_id)
+    with engine.begin() as c:
+        c.execute(update(releases).where(releases.c.pack_name == r.pack_name,
+                                         releases.c.bundle_version < r.bundle_version,
+                                         releases.c.state == "rolling").values(state="superseded"))
+
+
+def newest_of_pack(engine: Engine, pack_name: str) -> int | None:
+    with engine.connect() as c:
+        return c.execute(select(releases.c.id).where(releases.c.pack_name == pack_name)
+                         .order_by(releases.c.bundle_version.desc()).limit(1)).scalar()
 
 
 def halt(engine: Engine, release_id: int, reason: str) -> bool:
@@ -171,17 +202,33 @@ def halt(engine: Engine, release_id: int, reason: str) -> bool:
                          .values(state="halted", halt_reason=reason[:500])).rowcount == 1
 
 
-def rollback(engine: Engine, release_id: int, key_path: str | Path, user: str) -> int:
-    """Halt a release and publish the pack version before it as a new, higher version to every ring the
-    release had opened (kiosks accept it: its number is newer)."""
+def rollback_target(engine: Engine, release_id: int) -> int | None:
+    """The pack version a rollback of this release returns to: that of the newest earlier release of the pack
+    that was not halted (None if it is not the pack's newest release, or there is none)."""
     r = get(engine, release_id)
-    if r is None or not r.pack_name or not r.pack_version or r.pack_version < 2:
-        raise ReleaseError("no_previous", "only a pack release with an earlier pack version can be rolled back")
+    if r is None or not r.pack_name or newest_of_pack(engine, r.pack_name) != release_id:
+        return None
+    with engine.connect() as c:
+        return c.execute(select(releases.c.pack_version).where(
+            releases.c.pack_name == r.pack_name, releases.c.bundle_version < r.bundle_version,
+            releases.c.state != "halted", releases.c.pack_version.is_not(None))
+            .order_by(releases.c.bundle_version.desc()).limit(1)).scalar()
+
+
+def rollback(engine: Engine, release_id: int, key_path: str | Path, user: str) -> int:
+    """Halt the pack's newest release and publish the pack version of the last good release before it as a
+    new, higher version to every ring the bad one had opened (kiosks accept it: its number is newer)."""
+    r = get(engine, release_id)
+    target = rollback_target(engine, release_id)
+    if r is None or target is None:
+        raise ReleaseError("no_previous", "only a pack's newest release can be rolled back, and only to an "
+                           "earlier release of that pack that was not halted")
     halt(engine, release_id, f"rolled back by {user}")
-    new = publish(engine, r.pack_name, r.pack_version - 1, key_path, open_rings(r), user,
-                  note=f"rollback of release {release_id} to {r.pack_name} v{r.pack_version - 1}")
+    new = publish(engine, r.pack_name, target, key_path, open_rings(r), user,
+                  note=f"rollback of release {release_id} to {r.pack_name} v{target}")
     with engine.begin() as c:  # the rollback goes straight to every ring the bad release reached
         c.execute(update(releases).where(releases.c.id == new).values(stage=len(open_rings(r)) - 1))
+    supersede(engine, new)
     return new
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import (JSON, BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table,
+                        Text)
 
 metadata = MetaData()
 
@@ -35,6 +36,7 @@ events = Table(
     Column("data", JSON),
     Column("received_at", DateTime(timezone=True), nullable=False),
 )
+Index("ix_events_source_type_time", events.c.source, events.c.type, events.c.time)
 
 # Every signature's nonce, per device, for as long as its timestamp is acceptable: a replay is refused.
 nonces = Table(

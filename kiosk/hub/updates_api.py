@@ -19,6 +19,7 @@ from kiosk.hub import releases, store
 from kiosk.hub.auth import _refuse, authenticate
 
 _RANGE = re.compile(r"^bytes=(\d{1,12})-$")
+MAX_ID = 2**31
 
 
 def install_updates(app: FastAPI, engine: Engine, body_of) -> None:
@@ -52,9 +53,9 @@ def install_updates(app: FastAPI, engine: Engine, body_of) -> None:
             return _refuse(404, "not_offered", f"release {release_id} is not open to this kiosk")
         data = releases.blob(engine, release_id) or b""
         start = 0
-        if range_:
-            m = _RANGE.match(range_.strip())
-            if not m or int(m.group(1)) > len(data):
+        m = _RANGE.match(range_.strip()) if range_ else None
+        if m:  # only "bytes=N-" (what a resuming kiosk asks); any other range is ignored: the whole bundle
+            if int(m.group(1)) >= len(data):
                 return Response(status_code=416, headers={"Content-Range": f"bytes */{len(data)}"})
             start = int(m.group(1))
             return Response(data[start:], status_code=206, media_type="application/x-tar", headers={
@@ -67,15 +68,17 @@ def install_updates(app: FastAPI, engine: Engine, body_of) -> None:
             return dev
         try:
             req = json.loads(body)
-            rid, state, detail = int(req["release_id"]), str(req["state"]), str(req.get("detail", ""))
+            rid, state, detail = req["release_id"], str(req["state"]), str(req.get("detail", ""))
         except (ValueError, KeyError, TypeError, RecursionError):
             return _refuse(400, "malformed", "expected JSON {release_id, state, detail}")
+        if not isinstance(rid, int) or isinstance(rid, bool) or not 0 < rid < MAX_ID:
+            return _refuse(400, "malformed", "release_id is not a release number")
         if releases.get(engine, rid) is None:
             return _refuse(404, "no_release", f"no release {rid}")
         try:
             releases.report(engine, dev.id, rid, state, detail)
         except releases.ReleaseError as exc:
-            return _refuse(400, exc.code, exc.message)
+            return _refuse(403 if exc.code == "not_offered" else 400, exc.code, exc.message)
         return {"ok": True}
 
     @app.get("/v1/updates")
@@ -87,6 +90,8 @@ def install_updates(app: FastAPI, engine: Engine, body_of) -> None:
 
     @app.get("/v1/releases/{release_id}/bundle")
     async def release_bundle(release_id: int, request: Request):
+        if not 0 < release_id < MAX_ID:
+            return _refuse(404, "no_release", "no such release")
         body = await body_of(request)
         if isinstance(body, JSONResponse):
             return body

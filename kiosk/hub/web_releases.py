@@ -80,7 +80,8 @@ def install_releases(app: FastAPI, engine: Engine, hub: HubConfig, ctx) -> None:
         return ctx.page("releases.html", s=s, tab="releases", packs=packs.names(engine), ledger=ledger,
                         states={r.id: kiosk_states(engine, r) for r in ledger[:10]},
                         can_sign=bool(hub.signing_key), rings=hub.rings, msg=request.query_params.get("msg", ""),
-                        open_rings=releases.open_rings)
+                        open_rings=releases.open_rings,
+                        rollback_to={r.id: releases.rollback_target(engine, r.id) for r in ledger[:10]})
 
     @app.post("/releases/publish")
     async def publish(request: Request):
@@ -104,13 +105,15 @@ def install_releases(app: FastAPI, engine: Engine, hub: HubConfig, ctx) -> None:
         if isinstance(got, Response):
             return got
         s, _ = got
+        if not 0 < release_id < 2**31 or releases.get(engine, release_id) is None:
+            return PlainTextResponse("no such release", status_code=404)
         try:
             if action == "promote":
                 opened = await run_in_threadpool(releases.promote, engine, release_id)
                 msg = f"release {release_id} is open to {', '.join(opened)}"
             elif action == "halt":
-                await run_in_threadpool(releases.halt, engine, release_id, f"halted by {s.user}")
-                msg = f"release {release_id} halted"
+                done = await run_in_threadpool(releases.halt, engine, release_id, f"halted by {s.user}")
+                msg = f"release {release_id} halted" if done else f"release {release_id} was not rolling"
             elif action == "rollback" and hub.signing_key:
                 new = await run_in_threadpool(releases.rollback, engine, release_id, hub.signing_key, s.user)
                 msg = f"release {release_id} rolled back by release {new}"

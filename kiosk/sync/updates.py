@@ -23,6 +23,13 @@ from kiosk.errors import KioskError
 
 log = logging.getLogger("kiosk.updates")
 STATE_FILE = "updates.json"
+# Refusals that are the release's own fault: reported, remembered, never tried again. Anything else (another
+# process holds the bundle lock, a full disk, a timeout) is this kiosk's moment: it tries again later.
+RELEASE_FAULTS = frozenset({
+    "bundle_unhealthy", "bundle_bad_signature", "bundle_no_trusted_keys", "bundle_tampered", "bundle_not_newer",
+    "bundle_bad_manifest", "bundle_bad_format", "bundle_expired", "bundle_size_mismatch", "bundle_unlisted_file",
+    "bundle_missing_file", "bundle_bad_path", "bundle_too_big", "bundle_file_too_big", "bundle_damaged",
+    "bundle_bad_version"})
 
 
 class Updater:
@@ -35,6 +42,7 @@ class Updater:
         self.state_path = config.data_path / STATE_FILE
         self.http, self.sign, self.install = http, sign, install
         self.installed_version, self.on_installed, self.record = installed_version, on_installed, record
+        self.loaded: int | None = None  # the bundle version this process answers from (set at the first check)
 
     # -- local record ---------------------------------------------------------------------------------------
     def _state(self) -> dict:
@@ -44,8 +52,11 @@ class Updater:
             return {"failed": [], "reported": {}}
 
     def _save(self, state: dict) -> None:
-        tmp = self.state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state))
+        tmp = self.state_path.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
+        with open(tmp, "w") as f:
+            f.write(json.dumps(state))
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, self.state_path)
 
     # -- talking to the hub ---------------------------------------------------------------------------------
@@ -71,7 +82,23 @@ class Updater:
 
     # -- one check ------------------------------------------------------------------------------------------
     def run_once(self) -> str:
-        """What happened: none | current | skipped | installed | reverted | failed | offline."""
+        """What happened: none | current | skipped | installed | reverted | failed | offline | busy.
+        One process at a time (the kiosk's own sync thread, `kiosk sync`): the others say busy."""
+        import fcntl
+
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.state_path.with_name(".updates.lock"), "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return "busy"
+            try:
+                return self._run_locked()
+            except KioskError as exc:  # the bundle lock is held, the disk is full...: next time
+                log.info("release check postponed: %s", exc.message)
+                return "busy"
+
+    def _run_locked(self) -> str:
         try:
             r = self._get("/v1/updates")
             if r.status_code != 200:
@@ -83,10 +110,13 @@ class Updater:
             return "none"
         state = self._state()
         rid = str(release["id"])
-        have = self.installed_version() or 0
+        have = self.installed_version() or 0  # after recovery: a version on disk has passed its health check
+        if self.loaded is None:
+            self.loaded = have
         if have >= int(release.get("version", 0)):  # installed (perhaps before a crash): make sure the hub knows
             if have == release["version"] and state.get("reported", {}).get(rid) != "installed":
                 self._report(state, release, "installed", "already installed")
+            self._adopt(have)  # installed by another process (`kiosk sync`) while this kiosk ran
             return "current"
         if rid in map(str, state.get("failed", [])):
             if state.get("reported", {}).get(rid) not in ("failed", "reverted"):
@@ -102,6 +132,8 @@ class Updater:
         try:
             result = self.install(path)
         except KioskError as exc:
+            if exc.code not in RELEASE_FAULTS:
+                raise
             what = "reverted" if exc.code == "bundle_unhealthy" else "failed"
             state.setdefault("failed", []).append(release["id"])
             state.setdefault("outcome", {})[rid] = what
@@ -111,12 +143,20 @@ class Updater:
             return what
         path.unlink(missing_ok=True)
         self._report(state, release, "installed", str(result.get("health", "")))
-        if self.on_installed is not None:
-            try:
-                self.on_installed()
-            except KioskError as exc:
-                log.warning("installed release %s, but the pack was not reloaded: %s", rid, exc.message)
+        self._adopt(int(release["version"]))
+        for old in self.downloads.glob("release-*.part"):  # left by releases superseded meanwhile
+            old.unlink(missing_ok=True)
         return "installed"
+
+    def _adopt(self, version: int) -> None:
+        """Answer from the installed bundle's pack, once per version this process has not loaded yet."""
+        if version == self.loaded or self.on_installed is None:
+            return
+        try:
+            self.on_installed()
+            self.loaded = version
+        except KioskError as exc:
+            log.warning("bundle %s installed, but its pack was not loaded: %s", version, exc.message)
 
     def _download(self, release: dict) -> Path:
         """The release's bundle, resumed from what an earlier (interrupted) download left."""
@@ -140,6 +180,9 @@ class Updater:
                         raise KioskError("update_download", f"HTTP {r.status_code} for release {release['id']}")
                     with open(part, "ab") as f:
                         for chunk in r.iter_bytes(1 << 16):
+                            have += len(chunk)
+                            if have > int(release["size"]):  # never more than the ledger said: a full disk
+                                raise KioskError("update_corrupt", "the hub sent more than the release's size")
                             f.write(chunk)
                         f.flush()
                         os.fsync(f.fileno())

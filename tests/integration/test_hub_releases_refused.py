@@ -131,6 +131,22 @@ def test_untrusted_tampered_and_downgraded_releases_are_refused_before_staging(t
         assert rb["pack_version"] == d["pack_version"] - 1 and rb["bundle_version"] > before
         sync()
         assert current() == rb["bundle_version"]
+        # A kiosk cannot halt a release its ring was never offered (a hall kiosk, a canary-only release).
+        hall = tmp_path / "hall"
+        henv = {**env, "KIOSK_DATA_DIR": str(hall)}
+        p = run("enrol", url, hub_cli("enrol-code", "--ring", "hall").stdout.strip(), "--json", env=henv)
+        hall_id, hall_key = json.loads(p.stdout)["device_id"], device_key(hall)
+        canary_only = json.loads(hub_cli("release", "publish", "hl", "--key", good["private_key"], "--rings",
+                                         "canary", "--json").stdout)
+        body = json.dumps({"release_id": canary_only["id"], "state": "failed", "detail": "sabotage"}).encode()
+        r = httpx.post(f"{url}/v1/updates/report", content=body,
+                       headers=sign_request(hall_key, hall_id, "POST", "/v1/updates/report", body))
+        assert r.status_code == 403 and halted(canary_only["id"])["state"] == "rolling", r.text
+        for bad_id in ("1e400", "99999999999999999999", "true"):
+            body = ('{"release_id": %s, "state": "failed"}' % bad_id).encode()
+            r = httpx.post(f"{url}/v1/updates/report", content=body,
+                           headers=sign_request(hall_key, hall_id, "POST", "/v1/updates/report", body))
+            assert r.status_code == 400, (bad_id, r.status_code)
         # A replayed request to the hub is refused too.
         h = sign_request(key, device, "GET", "/v1/updates", b"")
         assert httpx.get(f"{url}/v1/updates", headers=h).status_code == 200
