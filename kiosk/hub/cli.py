@@ -88,6 +88,15 @@ def cmd_hub(args) -> int:
         print(json.dumps({"revoked": ok, "device": args.device}) if args.json else
               f"{args.device}: {'revoked' if ok else 'no such device'}")
         return 0 if ok else 4
+    if args.hub_cmd == "ring":
+        try:
+            ok = store.set_ring(engine, args.device, args.ring)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        print(json.dumps({"device": args.device, "ring": args.ring, "moved": ok}) if args.json else
+              f"{args.device}: {'now in ring ' + args.ring if ok else 'no such device'}")
+        return 0 if ok else 4
     if args.hub_cmd == "stats":
         s = store.stats(engine)
         print(json.dumps(s) if args.json else "\n".join(f"{k}: {v}" for k, v in s.items()))
@@ -119,6 +128,9 @@ def add_parsers(add, leaf) -> None:
     u.add_argument("--replace", action="store_true", help="set a new password for an existing user")
     cmd("enrol-code", "print a one-time enrolment code").add_argument("--ring", default="all")
     cmd("revoke", "revoke a device: its next request is refused").add_argument("device")
+    rg = cmd("ring", "move a device to another rollout ring")
+    rg.add_argument("device")
+    rg.add_argument("ring")
     cmd("stats", "devices by state, events held by type, escalations by state")
     from kiosk.hub.cli_release import add_release_parsers
 

@@ -72,6 +72,17 @@ def device(engine: Engine, device_id: str):
         return c.execute(select(devices).where(devices.c.id == device_id)).first()
 
 
+RING = __import__("re").compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def set_ring(engine: Engine, device_id: str, ring: str) -> bool:
+    """Move a device to another rollout ring (from its next release check on)."""
+    if not RING.match(ring):
+        raise ValueError("a ring name is 1-64 letters, digits, dots, dashes or underscores")
+    with engine.begin() as c:
+        return c.execute(update(devices).where(devices.c.id == device_id).values(ring=ring)).rowcount == 1
+
+
 def revoke(engine: Engine, device_id: str) -> bool:
     with engine.begin() as c:
         return c.execute(update(devices).where(devices.c.id == device_id).values(state="revoked")).rowcount == 1

@@ -61,3 +61,19 @@ def test_a_kiosk_restarting_again_and_again_after_the_update_halts_it(tmp_path):
                                     "time": (at + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                                     "data": {}, "received_at": at} for i in range(3)])
     assert "started 3 times" in regressions.check_all(engine)[0][1]
+
+
+def test_a_device_moves_to_another_ring_and_is_offered_what_that_ring_is(tmp_path):
+    import pytest
+
+    from kiosk.hub import store
+
+    engine, rid = _setup(tmp_path, escalated_after=False, latency_after=300.0)
+    with engine.begin() as c:
+        c.execute(insert(devices).values(id="k2", public_key=b"y" * 32, ring="hall", state="active",
+                                         enrolled_at=datetime.now(timezone.utc), last_seen=None))
+    assert releases.offer(engine, "k2") is None  # the release is open to canary only
+    assert store.set_ring(engine, "k2", "canary") and releases.offer(engine, "k2").id == rid
+    assert not store.set_ring(engine, "nobody", "canary")
+    with pytest.raises(ValueError):
+        store.set_ring(engine, "k2", "bad ring!")
