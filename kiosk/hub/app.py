@@ -22,10 +22,9 @@ from sqlalchemy import Engine
 
 from kiosk.config import HubConfig
 from kiosk.hub import store
-from kiosk.hub.auth import _refuse, authenticate  # noqa: F401  (_refuse: for install_escalations)
+from kiosk.hub.auth import _refuse, authenticate, read_body, signed_route
 from kiosk.signatures import MAX_SKEW_S
 
-MAX_BODY = 1024 * 1024
 UPSTREAM_SLOTS = 8
 CE_BATCH = "application/cloudevents-batch+json"
 
@@ -110,17 +109,6 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
         with lock:
             counts[outcome] += 1
 
-    async def body_of(request: Request) -> bytes | JSONResponse:
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > MAX_BODY:
-            return _refuse(413, "too_large", f"the body is over {MAX_BODY} bytes")
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                return _refuse(413, "too_large", f"the body is over {MAX_BODY} bytes")
-        return body
-
     def ingest_batch(headers, method: str, path: str, body: bytes) -> dict | JSONResponse:
         """Authenticate, parse, check and hold one batch (in a worker thread: database and crypto block)."""
         auth = authenticate(engine, headers, method, path, body)
@@ -153,7 +141,7 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
 
     @app.post("/v1/enrol")
     async def enrol(request: Request):
-        body = await body_of(request)
+        body = await read_body(request)
         if isinstance(body, JSONResponse):
             return body
         try:
@@ -174,7 +162,7 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
 
     @app.post("/v1/events")
     async def ingest(request: Request):
-        body = await body_of(request)
+        body = await read_body(request)
         if isinstance(body, JSONResponse):
             count("too_large")
             return body
@@ -182,10 +170,10 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
         count("refused" if isinstance(out, JSONResponse) else "accepted")
         return out
 
-    install_escalations(app, engine, hub_config, body_of)
+    install_escalations(app, engine, hub_config)
     from kiosk.hub.updates_api import install_updates
 
-    install_updates(app, engine, body_of)
+    install_updates(app, engine)
     from kiosk.hub.web import install_dashboard
 
     install_dashboard(app, engine, hub_config, public_url)
@@ -209,7 +197,7 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
     return app
 
 
-def install_escalations(app: FastAPI, engine: Engine, hub_config: HubConfig, body_of) -> None:
+def install_escalations(app: FastAPI, engine: Engine, hub_config: HubConfig) -> None:
     """The kiosks' OpenAI-compatible ``[cloud] base_url`` (POST /v1/chat/completions) and the staff answers
     they collect (GET /v1/answers, POST /v1/answers/ack). All signed by the device."""
     import httpx
@@ -225,11 +213,7 @@ def install_escalations(app: FastAPI, engine: Engine, hub_config: HubConfig, bod
     def _busy(reason: str) -> JSONResponse:
         return JSONResponse({"error": "busy", "reason": reason}, status_code=503, headers={"Retry-After": "5"})
 
-    def escalate(headers, method: str, path: str, body: bytes) -> JSONResponse:
-        auth = authenticate(engine, headers, method, path, body)
-        if isinstance(auth, JSONResponse):
-            return auth
-        dev, signed = auth
+    def escalate(dev, request: Request, body: bytes) -> JSONResponse:
         try:
             req = json.loads(body)
             question = next(m["content"] for m in reversed(req["messages"]) if m.get("role") == "user")
@@ -238,15 +222,11 @@ def install_escalations(app: FastAPI, engine: Engine, hub_config: HubConfig, bod
             venue = str(meta.get("kiosk_venue") or "")
         except (ValueError, KeyError, TypeError, AttributeError, StopIteration, RecursionError):
             return _refuse(400, "malformed", "expected an OpenAI chat request with a user message")
-        esc_id = headers.get("idempotency-key", "")
+        esc_id = request.headers.get("idempotency-key", "")
         if not isinstance(question, str) or not question.strip():
             return _refuse(400, "malformed", "the user message is not text")
         if not DEVICE_ID.match(esc_id):
             return _refuse(400, "malformed", "Idempotency-Key (the escalation's id) is missing or malformed")
-        try:
-            store.spend_nonce(engine, dev.id, signed.nonce, signed.created)
-        except store.Replayed:
-            return _refuse(401, "replayed", "this signature's nonce was used before")
         question = up.clean(question, up.MAX_QUESTION)
         if not question:
             return _refuse(400, "malformed", "the user message has no text once control sequences are removed")
@@ -280,42 +260,16 @@ def install_escalations(app: FastAPI, engine: Engine, hub_config: HubConfig, bod
         # Held for staff: the kiosk collects the answer from /v1/answers on a later sync.
         return JSONResponse({"id": esc_id, "kiosk_hub": {"state": "review", "reason": reason}}, status_code=202)
 
-    def answers(headers, method: str, path: str, body: bytes, ack: bool) -> JSONResponse | dict:
-        auth = authenticate(engine, headers, method, path, body)
-        if isinstance(auth, JSONResponse):
-            return auth
-        dev, signed = auth
-        ids: list[str] = []
-        if ack:
-            try:
-                ids = [str(i) for i in json.loads(body)["ids"]][:1000]
-            except (ValueError, KeyError, TypeError, RecursionError):
-                return _refuse(400, "malformed", "expected JSON {ids: [...]}")
-        try:
-            store.spend_nonce(engine, dev.id, signed.nonce, signed.created)
-        except store.Replayed:
-            return _refuse(401, "replayed", "this signature's nonce was used before")
-        if ack:
-            return {"acknowledged": queue.delivered(engine, dev.id, ids)}
+    def answers(dev, request: Request, body: bytes) -> dict:
         return {"answers": queue.undelivered(engine, dev.id)}
 
-    @app.post("/v1/chat/completions")
-    async def chat(request: Request):
-        body = await body_of(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return await run_in_threadpool(escalate, request.headers, request.method, request.url.path, body)
+    def acknowledge(dev, request: Request, body: bytes) -> JSONResponse | dict:
+        try:
+            ids = [str(i) for i in json.loads(body)["ids"]][:1000]
+        except (ValueError, KeyError, TypeError, RecursionError):
+            return _refuse(400, "malformed", "expected JSON {ids: [...]}")
+        return {"acknowledged": queue.delivered(engine, dev.id, ids)}
 
-    @app.get("/v1/answers")
-    async def get_answers(request: Request):
-        body = await body_of(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return await run_in_threadpool(answers, request.headers, request.method, request.url.path, body, False)
-
-    @app.post("/v1/answers/ack")
-    async def ack_answers(request: Request):
-        body = await body_of(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return await run_in_threadpool(answers, request.headers, request.method, request.url.path, body, True)
+    signed_route(app, engine, "POST", "/v1/chat/completions", escalate)
+    signed_route(app, engine, "GET", "/v1/answers", answers)
+    signed_route(app, engine, "POST", "/v1/answers/ack", acknowledge)

@@ -1,12 +1,19 @@
-"""Refusals and the device signature check shared by the hub's kiosk-facing endpoints."""
+"""What the hub's kiosk-facing endpoints share: refusals, the bounded body, the device signature check, and
+``signed_route`` (a route whose handler runs in a worker thread for an active device's signed request)."""
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from kiosk.hub import store
 from kiosk.signatures import SignatureError, parse, verify
+
+MAX_BODY = 1024 * 1024
 
 
 def _refuse(status: int, code: str, reason: str) -> JSONResponse:
@@ -27,3 +34,46 @@ def authenticate(engine: Engine, headers, method: str, path: str, body: bytes):
     if dev.state != "active":
         return _refuse(403, "revoked", f"device {dev.id!r} is revoked")
     return dev, signed
+
+
+async def read_body(request: Request) -> bytes | JSONResponse:
+    """The request's body, or a 413 once it passes MAX_BODY (declared or streamed)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        return _refuse(413, "too_large", f"the body is over {MAX_BODY} bytes")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return _refuse(413, "too_large", f"the body is over {MAX_BODY} bytes")
+    return body
+
+
+def signed_device(engine: Engine, request: Request, body: bytes):
+    """The active device that signed this request, its nonce now spent; or the refusal."""
+    auth = authenticate(engine, request.headers, request.method, request.url.path, body)
+    if isinstance(auth, JSONResponse):
+        return auth
+    dev, signed = auth
+    try:
+        store.spend_nonce(engine, dev.id, signed.nonce, signed.created)
+    except store.Replayed:
+        return _refuse(401, "replayed", "this signature's nonce was used before")
+    return dev
+
+
+def signed_route(app: FastAPI, engine: Engine, method: str, path: str,
+                 handler: Callable[[Any, Request, bytes], Any]) -> None:
+    """``handler(device, request, body)`` in a worker thread (database, crypto and upstream calls block),
+    for requests an active device signed; everything else is refused before it runs."""
+    async def endpoint(request: Request):
+        body = await read_body(request)
+        if isinstance(body, JSONResponse):
+            return body
+
+        def run():
+            dev = signed_device(engine, request, body)
+            return dev if isinstance(dev, JSONResponse) else handler(dev, request, body)
+        return await run_in_threadpool(run)
+
+    app.add_api_route(path, endpoint, methods=[method])

@@ -11,61 +11,43 @@ import json
 import re
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 
-from kiosk.hub import releases, store
-from kiosk.hub.auth import _refuse, authenticate
+from kiosk.hub import releases
+from kiosk.hub.auth import _refuse, signed_route
 
 _RANGE = re.compile(r"^bytes=(\d{1,12})-$")
 MAX_ID = 2**31
 
 
-def install_updates(app: FastAPI, engine: Engine, body_of) -> None:
-    def signed(headers, method: str, path: str, body: bytes):
-        auth = authenticate(engine, headers, method, path, body)
-        if isinstance(auth, JSONResponse):
-            return auth
-        dev, sig = auth
-        try:
-            store.spend_nonce(engine, dev.id, sig.nonce, sig.created)
-        except store.Replayed:
-            return _refuse(401, "replayed", "this signature's nonce was used before")
-        return dev
-
-    def check(headers, method, path, body):
-        dev = signed(headers, method, path, body)
-        if isinstance(dev, JSONResponse):
-            return dev
+def install_updates(app: FastAPI, engine: Engine) -> None:
+    def check(dev, request: Request, body: bytes) -> dict:
         r = releases.offer(engine, dev.id)
         if r is None:
             return {"release": None}
         return {"release": {"id": r.id, "version": r.bundle_version, "sha256": r.sha256, "size": r.size,
                             "url": f"/v1/releases/{r.id}/bundle", "note": r.note}}
 
-    def bundle(headers, method, path, body, release_id: int, range_: str):
-        dev = signed(headers, method, path, body)
-        if isinstance(dev, JSONResponse):
-            return dev
-        offered = releases.offer(engine, dev.id)
+    def bundle(dev, request: Request, body: bytes):
+        try:
+            release_id = int(request.path_params["release_id"])
+        except ValueError:
+            release_id = 0
+        offered = releases.offer(engine, dev.id) if 0 < release_id < MAX_ID else None
         if offered is None or offered.id != release_id:  # only what this kiosk's ring may install
             return _refuse(404, "not_offered", f"release {release_id} is not open to this kiosk")
         data = releases.blob(engine, release_id) or b""
-        start = 0
-        m = _RANGE.match(range_.strip()) if range_ else None
+        m = _RANGE.match(request.headers.get("range", "").strip())
         if m:  # only "bytes=N-" (what a resuming kiosk asks); any other range is ignored: the whole bundle
-            if int(m.group(1)) >= len(data):
-                return Response(status_code=416, headers={"Content-Range": f"bytes */{len(data)}"})
             start = int(m.group(1))
+            if start >= len(data):
+                return Response(status_code=416, headers={"Content-Range": f"bytes */{len(data)}"})
             return Response(data[start:], status_code=206, media_type="application/x-tar", headers={
                 "Content-Range": f"bytes {start}-{len(data) - 1}/{len(data)}", "Accept-Ranges": "bytes"})
         return Response(data, media_type="application/x-tar", headers={"Accept-Ranges": "bytes"})
 
-    def report(headers, method, path, body):
-        dev = signed(headers, method, path, body)
-        if isinstance(dev, JSONResponse):
-            return dev
+    def report(dev, request: Request, body: bytes):
         try:
             req = json.loads(body)
             rid, state, detail = req["release_id"], str(req["state"]), str(req.get("detail", ""))
@@ -81,26 +63,6 @@ def install_updates(app: FastAPI, engine: Engine, body_of) -> None:
             return _refuse(403 if exc.code == "not_offered" else 400, exc.code, exc.message)
         return {"ok": True}
 
-    @app.get("/v1/updates")
-    async def updates(request: Request):
-        body = await body_of(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return await run_in_threadpool(check, request.headers, request.method, request.url.path, body)
-
-    @app.get("/v1/releases/{release_id}/bundle")
-    async def release_bundle(release_id: int, request: Request):
-        if not 0 < release_id < MAX_ID:
-            return _refuse(404, "no_release", "no such release")
-        body = await body_of(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return await run_in_threadpool(bundle, request.headers, request.method, request.url.path, body,
-                                       release_id, request.headers.get("range", ""))
-
-    @app.post("/v1/updates/report")
-    async def update_report(request: Request):
-        body = await body_of(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return await run_in_threadpool(report, request.headers, request.method, request.url.path, body)
+    signed_route(app, engine, "GET", "/v1/updates", check)
+    signed_route(app, engine, "GET", "/v1/releases/{release_id}/bundle", bundle)
+    signed_route(app, engine, "POST", "/v1/updates/report", report)

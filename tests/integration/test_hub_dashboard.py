@@ -10,51 +10,15 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from hubkit import CHROMIUM, ChatKiosk, hub_cli, until
+
 from kiosk.hub.local import start_hub
 
-CHROMIUM = "/usr/lib/chromium/chromium"
 PASSWORD = "staff password 42"
-
-
-def hub_cli(db, *args, input_=None):
-    return subprocess.run([sys.executable, "-m", "kiosk", "hub", *args, "--db", db], capture_output=True,
-                          text=True, timeout=120, input=input_)
-
-
-class KioskProcess:
-    """`kiosk chat` as a real kiosk: monitor and sync in the background, visitors' questions on stdin."""
-
-    def __init__(self, data: Path, url: str, db: str) -> None:
-        self.env = {**os.environ, "KIOSK_DATA_DIR": str(data), "KIOSK_CONFIG": "", "KIOSK_LLM_ENABLED": "0",
-                    "KIOSK_SYNC_INTERVAL_S": "0.5", "KIOSK_RESOURCES_PROBE_INTERVAL_S": "0.5",
-                    "KIOSK_RESOURCES_HEALTH_INTERVAL_S": "1", "KIOSK_SESSION_IDLE_RESET_S": "600"}
-        code = hub_cli(db, "enrol-code", "--ring", "hall").stdout.strip()
-        p = subprocess.run([sys.executable, "-m", "kiosk", "enrol", url, code, "--json"], env=self.env,
-                           capture_output=True, text=True, timeout=120)
-        assert p.returncode == 0, p.stderr + p.stdout
-        self.id = json.loads(p.stdout)["device_id"]
-        self.out = open(data / "chat.out", "w+")
-        self.proc = subprocess.Popen([sys.executable, "-m", "kiosk", "chat"], stdin=subprocess.PIPE,
-                                     stdout=self.out, stderr=subprocess.STDOUT, text=True, env=self.env)
-
-    def ask(self, question: str) -> None:
-        self.proc.stdin.write(question + "\n")
-        self.proc.stdin.flush()
-
-    def output(self) -> str:
-        self.out.seek(0)
-        return self.out.read()
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self.out.close()
 
 
 @pytest.fixture
@@ -70,16 +34,6 @@ def browser():
             b.close()
 
 
-def until(check, timeout=60.0, every=0.5, why=""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(every)
-    raise AssertionError(f"timed out: {why}")
-
-
 def test_log_in_see_a_kiosk_go_offline_and_answer_a_queued_question(tmp_path, browser):
     db = f"sqlite:///{tmp_path / 'hub.db'}"
     hub, url = start_hub(db, env={"KIOSK_HUB_OFFLINE_AFTER_S": "6"})
@@ -87,8 +41,8 @@ def test_log_in_see_a_kiosk_go_offline_and_answer_a_queued_question(tmp_path, br
     kiosks = []
     try:
         assert hub_cli(db, "admin", "add-user", "ops", "--password-stdin", input_=PASSWORD + "\n").returncode == 0
-        hall = KioskProcess(tmp_path / "hall", url, db)
-        shop = KioskProcess(tmp_path / "shop", url, db)
+        hall = ChatKiosk(tmp_path / "hall", url, db)
+        shop = ChatKiosk(tmp_path / "shop", url, db)
         kiosks += [hall, shop]
         hall.ask("Where are the toilets?")
         hall.ask("Is there a swimming pool near here?")  # not in the pack: escalated, queued for staff
@@ -116,7 +70,7 @@ def test_log_in_see_a_kiosk_go_offline_and_answer_a_queued_question(tmp_path, br
         page.screenshot(path=str(shots / "hub-fleet.png"), full_page=True)
 
         # The shop kiosk loses power: no more contact; the Fleet page shows it offline.
-        shop.kill()
+        shop.stop()
 
         def shop_offline():
             page.reload()
@@ -169,7 +123,7 @@ def test_log_in_see_a_kiosk_go_offline_and_answer_a_queued_question(tmp_path, br
         assert page.url.endswith("/login")
     finally:
         for k in kiosks:
-            k.kill()
+            k.stop()
         hub.terminate()
         hub.wait(timeout=10)
 

@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
+from hubkit import hub_cli
+
 from kiosk.domain.grounding import GroundingGate
 from kiosk.hub import upstream as up
 from kiosk.hub.local import start_hub
@@ -67,11 +69,6 @@ def recorder(cloud):
     r = Recorder(cloud)
     yield r
     r.close()
-
-
-def hub_cli(db, *args, input_=None):
-    return subprocess.run([sys.executable, "-m", "kiosk", "hub", *args, "--db", db], capture_output=True,
-                          text=True, timeout=120, input=input_)
 
 
 def kiosk_cli(data, *args):

@@ -10,69 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+from hubkit import CHROMIUM, ChatKiosk, hub_cli, until
+
 from kiosk.hub.local import start_hub
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "assets" / "packs" / "harbourlight"
 QUESTION = "Is there a swimming pool at the museum?"
-
-
-def hub_cli(db, *args, input_=None):
-    return subprocess.run([sys.executable, "-m", "kiosk", "hub", *args, "--db", db], capture_output=True,
-                          text=True, timeout=180, input=input_)
-
-
-class Kiosk:
-    """`kiosk chat`: sync, health snapshots and release checks in the background; visitors on stdin."""
-
-    def __init__(self, data: Path, url: str, db: str, ring: str, trusted: str) -> None:
-        self.data = data
-        self.env = {**os.environ, "KIOSK_DATA_DIR": str(data), "KIOSK_CONFIG": "", "KIOSK_LLM_ENABLED": "0",
-                    "KIOSK_KNOWLEDGE_EMBEDDINGS": "0", "KIOSK_SYNC_INTERVAL_S": "0.5",
-                    "KIOSK_UPDATES_INTERVAL_S": "1", "KIOSK_SESSION_IDLE_RESET_S": "600",
-                    "KIOSK_BUNDLES_TRUSTED_KEYS": trusted, "KIOSK_BUNDLES_HEALTH_TIMEOUT_S": "120"}
-        code = hub_cli(db, "enrol-code", "--ring", ring).stdout.strip()
-        p = subprocess.run([sys.executable, "-m", "kiosk", "enrol", url, code, "--json"], env=self.env,
-                           capture_output=True, text=True, timeout=120)
-        assert p.returncode == 0, p.stderr + p.stdout
-        self.id = json.loads(p.stdout)["device_id"]
-        self.out = open(data / "chat.out", "w+")
-        self.start()
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "kiosk", "chat"], stdin=subprocess.PIPE,
-                                     stdout=self.out, stderr=subprocess.STDOUT, text=True, env=self.env)
-
-    def ask(self, question: str) -> None:
-        self.proc.stdin.write(question + "\n")
-        self.proc.stdin.flush()
-
-    def output(self) -> str:
-        self.out.seek(0)
-        return self.out.read()
-
-    def bundle_version(self) -> int | None:
-        link = self.data / "bundles" / "current"
-        return int(link.resolve().name[1:]) if link.is_symlink() else None
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        self.kill()
-        self.out.close()
-
-
-def until(check, timeout=120.0, every=0.5, why=""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(every)
-    raise AssertionError(f"timed out: {why}")
 
 
 def ledger(db):
@@ -90,7 +34,6 @@ def states(db, release_id):
         engine.dispose()
 
 
-CHROMIUM = "/usr/lib/chromium/chromium"
 PASSWORD = "curator password 7"
 
 
@@ -105,12 +48,14 @@ def test_an_unanswered_question_becomes_a_pack_entry_released_to_canary_then_all
     hub, url = start_hub(db, env={"KIOSK_HUB_SIGNING_KEY": key["private_key"], "KIOSK_HUB_RINGS": "canary,all",
                                   "KIOSK_KNOWLEDGE_EMBEDDINGS": "0"})
     shots = Path(os.environ["HUB_SCREENSHOTS_DIR"]) if os.environ.get("HUB_SCREENSHOTS_DIR") else tmp_path
-    kiosks: list[Kiosk] = []
+    kiosks: list[ChatKiosk] = []
     try:
         assert hub_cli(db, "pack", "import", str(SAMPLE), "--name", "harbourlight").returncode == 0
         assert hub_cli(db, "admin", "add-user", "curator", "--password-stdin", input_=PASSWORD + "\n").returncode == 0
         for i in range(10):  # two rings: 3 canary kiosks, 7 in the hall
-            kiosks.append(Kiosk(tmp_path / f"k{i}", url, db, "canary" if i < 3 else "hall", key["trusted_key"]))
+            kiosks.append(ChatKiosk(tmp_path / f"k{i}", url, db, "canary" if i < 3 else "hall",
+                                    KIOSK_KNOWLEDGE_EMBEDDINGS="0", KIOSK_BUNDLES_TRUSTED_KEYS=key["trusted_key"],
+                                    KIOSK_BUNDLES_HEALTH_TIMEOUT_S="120"))
         canary, hall = kiosks[:3], kiosks[3:]
         # A visitor asks what no pack answers: escalated, queued at the hub.
         canary[0].ask(QUESTION)
