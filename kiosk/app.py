@@ -108,36 +108,17 @@ def make_wake_word(config: Config):
 def make_sync_worker(config: Config, db=None, on_answer: Callable[[dict], None] | None = None, transport=None,
                      on_update: Callable[[], None] | None = None):
     """The outbox's delivery worker; with no ``db``, on a connection of its own (one per thread)."""
+    from functools import partial
+
+    from kiosk.knowledge.excerpt import pack_text
     from kiosk.sync.worker import SyncWorker, settings_from_config
 
-    def pack_for(question: str, entry_ids: list[str]) -> tuple[str, list[str]]:  # in the sync thread
-        from kiosk.knowledge.excerpt import escalation_entries
-
-        index = KnowledgeIndex(config.knowledge_db_path)  # its own connection
-        try:
-            venue = config.device.venue or index.meta().get("title", "")
-            return venue, escalation_entries(index, question, entry_ids)
-        finally:
-            index.close()
-
     worker = SyncWorker(db if db is not None else connect(config.db_path), settings_from_config(config),
-                        transport=transport, on_answer=on_answer, pack_for=pack_for)
+                        transport=transport, on_answer=on_answer, pack_for=partial(pack_text, config))
     if config.updates.url and worker.s.signing_key is not None:  # enrolled: releases from the hub
-        from kiosk.bundles.install import child_check, open_store
         from kiosk.sync.updates import Updater
 
-        def install(path: Path) -> dict:
-            return open_store(config).install(str(path), child_check(config))
-
-        def installed_version() -> int | None:
-            """The version on disk once any crash is put right: one that never passed its health check is
-            checked (and reverted if it fails) before anyone calls it installed."""
-            store = open_store(config)
-            store.recover(child_check(config))
-            return store.version_of(store.current())
-
-        worker.updater = Updater(config, worker.http, worker._signed, install, installed_version, on_update,
-                                 lambda kind, data: record_health(worker.db, kind, data))
+        worker.updater = Updater.for_kiosk(config, worker, on_update)
         worker.update_interval_s = config.updates.interval_s
     return worker
 

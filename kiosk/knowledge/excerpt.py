@@ -31,3 +31,14 @@ def escalation_entries(index, question: str, entry_ids: Sequence[str]) -> list[s
         if len(out) == MOST_ENTRIES:
             break
     return out
+
+
+def pack_text(config, question: str, entry_ids: Sequence[str]) -> tuple[str, list[str]]:
+    """(venue name, entries) for an escalation, read on a connection of its own (the sync thread's)."""
+    from kiosk.knowledge.index import KnowledgeIndex
+
+    index = KnowledgeIndex(config.knowledge_db_path)
+    try:
+        return config.device.venue or index.meta().get("title", ""), escalation_entries(index, question, entry_ids)
+    finally:
+        index.close()

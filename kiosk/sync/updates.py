@@ -44,6 +44,25 @@ class Updater:
         self.installed_version, self.on_installed, self.record = installed_version, on_installed, record
         self.loaded: int | None = None  # the bundle version this process answers from (set at the first check)
 
+    @classmethod
+    def for_kiosk(cls, config, worker, on_installed: Callable[[], None] | None = None) -> "Updater":
+        """Through the sync worker's HTTP client and signing key, into this kiosk's bundle store."""
+        from kiosk.bundles.install import child_check, open_store
+        from kiosk.store.health import record_health
+
+        def install(path: Path) -> dict:
+            return open_store(config).install(str(path), child_check(config))
+
+        def installed_version() -> int | None:
+            """The version on disk once any crash is put right: one that never passed its health check is
+            checked (and reverted if it fails) before anyone calls it installed."""
+            store = open_store(config)
+            store.recover(child_check(config))
+            return store.version_of(store.current())
+
+        return cls(config, worker.http, worker._signed, install, installed_version, on_installed,
+                   lambda kind, data: record_health(worker.db, kind, data))
+
     # -- local record ---------------------------------------------------------------------------------------
     def _state(self) -> dict:
         try:
