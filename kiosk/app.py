@@ -152,7 +152,7 @@ def import_pack(config: Config, path: str):
     """`kiosk knowledge import`: index a pack directory, replacing the current one atomically."""
     index = make_index(config)
     try:
-        return index.import_dir(path)
+        return index.import_dir(path, configured=config.knowledge.pack)
     finally:
         index.close()
 
@@ -456,7 +456,7 @@ class Kiosk:
             raise KioskError("pack_not_configured", "no knowledge pack is configured ([knowledge] pack)")
         with self.slot.lock:
             origin = CONFIGURED if path == self.config.knowledge.pack else IMPORTED
-            pack, _ = self.index.import_dir(path, origin=origin)
+            pack, _ = self.index.import_dir(path, origin=origin, configured=self.config.knowledge.pack)
             if not self.slot.reload():  # the cached prefixes held the old entries
                 self.governor.limit(Tier.MINIMAL, "no usable model", self.clock.monotonic())
         return f"{pack.title}: {len(pack.entries)} entries, version {pack.version}"

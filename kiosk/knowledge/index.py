@@ -157,8 +157,10 @@ class KnowledgeIndex:
                 self.db.execute("ROLLBACK")
             raise StorageError("knowledge_db", f"cannot write knowledge index {self.path}: {exc}") from exc
 
-    def replace(self, pack: Pack, origin: str = IMPORTED) -> None:
-        """Swap in a whole pack in one transaction: readers see the old pack or the new one, never a mix."""
+    def replace(self, pack: Pack, origin: str = IMPORTED, configured: Pack | None = None) -> None:
+        """Swap in a whole pack in one transaction: readers see the old pack or the new one, never a mix.
+        ``configured``: the configured pack as it is now, recorded as seen with an operator's import, so the
+        next start keeps the import (the operator's last action) until the configured pack changes."""
         rows = []
         if self.embedder is not None:
             try:
@@ -183,9 +185,10 @@ class KnowledgeIndex:
                     ("entries", str(len(pack.entries))), ("schema", INDEX_SCHEMA), ("origin", origin),
                     ("suggestions", json.dumps(list(pack.suggestions)))]
                     + ([("embed_model", self.embedder.model_id)] if self.embedder is not None else []))
-                if origin == CONFIGURED:
+                seen = pack if origin == CONFIGURED else configured
+                if seen is not None:
                     self.db.execute("INSERT OR REPLACE INTO configured_seen VALUES (1, ?, ?)",
-                                    (pack.path, pack.version))
+                                    (seen.path, seen.version))
                 self.db.execute("COMMIT")
             except BaseException:
                 if self.db.in_transaction:
@@ -195,14 +198,22 @@ class KnowledgeIndex:
             raise StorageError("knowledge_db", f"cannot write knowledge index {self.path}: {exc}") from exc
 
     def import_dir(self, directory: str | Path, only_if_changed: bool = False,
-                   origin: str = IMPORTED) -> tuple[Pack, bool]:
+                   origin: str = IMPORTED, configured: str | Path = "") -> tuple[Pack, bool]:
         """Parse then swap; a pack that fails to parse leaves the previous one in place. The imported pack
-        is the active one, also after a restart (see ``seed``)."""
+        is the active one, also after a restart, in whatever order the operator set the kiosk up: the
+        ``configured`` pack as it is at import time is recorded as seen, so only a later change to it (its
+        files, its path, a bundle bringing another) makes it the active pack again (see ``seed``)."""
         pack = load_pack(directory)
         meta = self.meta()
         if only_if_changed and meta.get("version") == pack.version and meta.get("schema") == INDEX_SCHEMA:
             return pack, False
-        self.replace(pack, origin)
+        seen = None
+        if origin == IMPORTED and configured:
+            try:
+                seen = load_pack(configured)
+            except KnowledgeError:  # an unreadable configured pack cannot take over at start either
+                seen = None
+        self.replace(pack, origin, configured=seen)
         return pack, True
 
     def seed(self, configured: str | Path) -> tuple[Pack, bool]:
