@@ -148,6 +148,22 @@ def make_index(config: Config, warn: Callable[[KioskError], None] | None = None)
     return KnowledgeIndex(config.knowledge_db_path, embedder)
 
 
+def make_judge(config: Config, index: KnowledgeIndex, warn: Callable[[KioskError], None] | None = None):
+    """The trained answer judge, when configured, installed and retrieval has meaning (else None: the
+    older signals model decides, and a missing judge is said at start-up)."""
+    if not config.turn.judge or index.embedder is None:
+        return None
+    from kiosk.knowledge.judge import OnnxJudge
+
+    try:
+        return OnnxJudge(threads=config.llm.n_threads)
+    except KioskError as exc:
+        log.warning("no answer judge: %s", exc.message)
+        if warn is not None:
+            warn(exc)
+        return None
+
+
 def import_pack(config: Config, path: str):
     """`kiosk knowledge import`: index a pack directory, replacing the current one atomically."""
     index = make_index(config)
@@ -192,9 +208,14 @@ class Kiosk:
                                  floor=Tier.FULL if self._model_wanted else Tier.MINIMAL)
         self.readings = Readings()
         self.slot = EngineSlot(self._build_engine, self.startup.warn)
+        from kiosk.knowledge.senses import EmbeddingSenses
+
+        self.judge = make_judge(config, self.index, self.startup.warn)
+        senses = EmbeddingSenses(self.index.embedder) if self.index.embedder is not None else None
         self.pipeline = TurnPipeline(self.index, self.slot, self.clock, config.turn, top_k=config.knowledge.top_k,
                                      max_tokens=config.llm.max_tokens, venue=self.venue,
-                                     listeners=[self.store.on_turn_event, SketchRecorder(self.db)])
+                                     listeners=[self.store.on_turn_event, SketchRecorder(self.db)],
+                                     judge=self.judge, sense=senses, offtopic=senses)
         self.session_id = uuid.uuid4().hex
         self._speech = None
         self.echo = None  # the echo canceller's route, found when the speech kit is built
@@ -256,6 +277,12 @@ class Kiosk:
         with self.slot.lock:  # the model is not freed under a running turn
             return self.pipeline.answer(question, Emitter(listeners) if listeners else None, tier=self.tier,
                                         session_id=self.session_id)
+
+    def choose(self, pick: int | None, *listeners: TurnListener) -> Answer:
+        """The visitor's answer to "did you mean ...?": a choice's index, or None for "none of these"."""
+        with self.slot.lock:
+            return self.pipeline.choose(self.session_id, pick, Emitter(listeners) if listeners else None,
+                                        tier=self.tier)
 
     def reset_session(self) -> int:
         """Wipe the visitor's transcript and conversation state; a new session id begins."""
@@ -336,6 +363,8 @@ class Kiosk:
             self.index.dense = not shed
             if shed:
                 embedder.unload()
+                if self.judge is not None:
+                    self.judge.unload()
             elif not embedder.loaded and self._model_wanted and self.index.version():
                 self._warm_retrieval()  # back from minimal: ready before the next visitor asks
 
@@ -470,6 +499,8 @@ class Kiosk:
         speaker = self._speech.speaker if self._speech is not None else None
         report["voice"] = voice_report(self.config, speaker.tts if speaker is not None else None)
         report["wake_word"] = self.config.speech.wake_word or None  # hands-free listening, when on
+        report["judge"] = {"active": self.judge is not None and self.index.dense,
+                           "model": self.judge.model_id if self.judge is not None else None}
         report["echo_cancel"] = self.echo.public() if self.echo is not None else {"active": False}
         report["resources"] = {"readings": self.readings.public(), "simulated": self.probe.simulated,
                                "reason": reason, "breaker": self.pipeline.breaker.state}

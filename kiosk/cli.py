@@ -85,6 +85,22 @@ class _Terminal:
         sys.stdout.flush()
 
 
+_NO_PICK = object()
+
+
+def _pick(line: str, offer):
+    """A reply to an open "did you mean ...?": its number (1-based on screen), 0 or 'none' -> None;
+    anything else is a new question (``_NO_PICK``)."""
+    text = line.strip().lower().rstrip(".")
+    if offer is None:
+        return _NO_PICK
+    if text in {"0", "none", "none of these", "neither", "no"}:
+        return None
+    if text.isdigit() and 1 <= int(text) <= len(offer.choices):
+        return int(text) - 1
+    return _NO_PICK
+
+
 def cmd_chat(args) -> int:
     import time
 
@@ -120,11 +136,19 @@ def cmd_chat(args) -> int:
                 kiosk.reset_session()
                 print("Your session has been wiped. Goodbye!")
                 continue
+            pick = _pick(line, kiosk.pipeline.open_offer(kiosk.session_id))
             try:
-                ans = kiosk.ask(line, _Terminal())
+                if pick is not _NO_PICK:
+                    ans = kiosk.choose(pick, _Terminal())
+                else:
+                    ans = kiosk.ask(line, _Terminal())
             except KioskError as err:
                 print(err.message)
                 continue
+            if ans.choices:
+                for n, c in enumerate(ans.choices, 1):
+                    print(f"\n   {n}. {c.label}", end="")
+                print(f"\n   0. None of these - ask a member of staff")
             tag = "passed on to staff" if ans.escalated else ans.source
             print(f"\n   [{tag}; confidence {ans.confidence:.2f}; {ans.total_ms:.0f} ms; "
                   f"from {', '.join(ans.entry_ids) or 'no entry'}]")
@@ -334,10 +358,15 @@ def cmd_eval(args) -> int:
                "rows": [r.public() for r in report.rows]})
         return 0
     print()
-    for key in ("in_scope", "out_of_scope", "offtopic", "follow_up"):
+    for key in ("right_first_time", "right_within_one_choice", "wrong_stated_as_fact", "passed_on",
+                "out_stated_as_fact", "out_offered_choices"):
         s = summary[key]
         if s["total"]:
-            print(f"{key:13} {s['passed']:3}/{s['total']:<3} {s['rate']:.1%}")
+            print(f"{key:24} {s['count']:3}/{s['total']:<3} {s['rate']:.1%}")
+    for key in ("out_of_scope", "offtopic", "follow_up", "emergency"):
+        s = summary[key]
+        if s["total"]:
+            print(f"{key:24} {s['passed']:3}/{s['total']:<3} {s['rate']:.1%}")
     print(f"contradictions {summary['contradictions']}, cut mid-sentence {summary['cut_mid_sentence']}, "
           f"routes {summary['routes']}")
     return 0

@@ -89,6 +89,17 @@ class TurnConfig:
                                      "answered from the pack.", 4.0)
     breaker_failures: int = doc("Model failures or timeouts in a row that open the circuit breaker.", 3)
     breaker_cooldown_s: float = doc("How long the open breaker keeps the model out of turns.", 30.0)
+    judge: bool = doc("Decide with the trained answer judge (a cross-encoder reading the question with each "
+                      "candidate entry; models/judge/README.md): answer, offer 'did you mean ...?' choices, or "
+                      "pass on. False, or the judge model missing: the older signals model decides.", True)
+    judge_answer_at: float = doc("The judge's probability at or above which the best entry answers (0 = the "
+                                 "value chosen on held-out venues).", 0.0)
+    judge_offer_at: float = doc("Below this for every candidate the question is passed on; between it and "
+                                "judge_answer_at the kiosk offers choices (0 = the value chosen on held-out "
+                                "venues).", 0.0)
+    emergency_number: str = doc("The emergency telephone number the kiosk gives when the pack has no safety "
+                                "entry for an emergency (999 in the UK, 911 in North America, 112 in the EU).",
+                                "112")
 
 
 @dataclass(frozen=True)

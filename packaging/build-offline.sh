@@ -30,11 +30,13 @@ cp "$(cat .venv/.kiosk-llama-wheel)" "$STAGE/wheels/"
 
 log "copying the source tree"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  git ls-files -z kiosk assets models/manifest.toml packaging pyproject.toml README.md |
+  git ls-files -z kiosk assets models/manifest.toml models/judge/answer-judge-int8.onnx models/judge/intents.json \
+    packaging pyproject.toml README.md |
     xargs -0 -I{} cp --parents {} "$STAGE/src/"
 else
   cp -a kiosk assets packaging pyproject.toml README.md "$STAGE/src/"
-  mkdir -p "$STAGE/src/models" && cp models/manifest.toml "$STAGE/src/models/"
+  mkdir -p "$STAGE/src/models/judge" && cp models/manifest.toml "$STAGE/src/models/"
+  cp models/judge/answer-judge-int8.onnx models/judge/intents.json "$STAGE/src/models/judge/"
 fi
 cp packaging/offline-install.sh "$STAGE/install.sh"
 (cd "$STAGE/wheels" && sha256sum -- * > ../SHA256SUMS)

@@ -56,13 +56,24 @@ class Answered:
 
 
 @dataclass(frozen=True)
+class Chosen:
+    """A visitor took one of the "did you mean ...?" choices: their wording for that entry (synced to the
+    hub, where the curator can add it to the entry as an example question)."""
+
+    question: str
+    entry_id: str
+    session_id: str
+    offered: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Failed:
     code: FailCode
     question: str | bytes
     error: KioskError
 
 
-TurnEvent = Union[Retrieved, Token, Retracted, FellBack, Escalated, Answered, Failed]
+TurnEvent = Union[Retrieved, Token, Retracted, FellBack, Escalated, Answered, Chosen, Failed]
 TurnListener = Callable[[TurnEvent], None]
 
 

@@ -11,6 +11,13 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Protocol
+
+
+class OffTopicSense(Protocol):
+    def off_topic(self, question: str) -> bool:
+        """Whether the question, by its meaning, is about nothing a venue could answer (weather, sport,
+        general knowledge, chores)."""
 
 
 class Leaning(StrEnum):

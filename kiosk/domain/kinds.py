@@ -39,6 +39,7 @@ class Route(StrEnum):
     LLM = "llm"               # the local model, grounded on the pack
     HEURISTIC = "heuristic"   # the best sentences of an entry, no model (also the "I don't know" reply)
     CLOUD = "cloud"           # the cloud model, for an escalated question
+    CLARIFY = "clarify"       # "did you mean ...?": the likeliest entries offered as choices
 
 
 class Reason(StrEnum):
@@ -48,6 +49,7 @@ class Reason(StrEnum):
     NOT_COVERED = "not_covered"               # the pack does not cover the question
     FACT_MISSING = "fact_missing"             # the best entry lacks the kind of fact asked (a time, a price...)
     MODEL_UNSURE = "model_unsure"             # the model said it could not answer from the pack
+    NOT_CHOSEN = "not_chosen"                 # "did you mean ...?" and the visitor chose none of them
     # fell back: the pack's own sentences replace what the model was saying
     MODEL_FAILED = "model_failed"
     GENERATION_BUDGET = "generation_budget_exceeded"
@@ -61,7 +63,7 @@ class Reason(StrEnum):
         return self in _ESCALATING
 
 
-_ESCALATING = frozenset({Reason.NOT_COVERED, Reason.FACT_MISSING, Reason.MODEL_UNSURE})
+_ESCALATING = frozenset({Reason.NOT_COVERED, Reason.FACT_MISSING, Reason.MODEL_UNSURE, Reason.NOT_CHOSEN})
 
 
 class FailCode(StrEnum):

@@ -35,6 +35,19 @@ class Piece:
     logprob: float
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One "did you mean ...?" choice: an entry, its label in plain words, and what the kiosk says if it is
+    taken (the entry's sentences that best answer the question)."""
+
+    entry_id: str
+    label: str
+    answer: str
+
+    def public(self) -> dict[str, str]:
+        return {"entry_id": self.entry_id, "label": self.label, "answer": self.answer}
+
+
 @dataclass
 class Answer:
     """The outcome of one turn: what the visitor sees plus what the meters and escalations record."""
@@ -53,6 +66,9 @@ class Answer:
     model: str = ""
     reason: Reason | None = None  # why it escalated or fell back; None for a plain answer
     note: str = ""                # the same in words, with figures, for operators' logs
+    choices: list[Choice] = field(default_factory=list)  # a "did you mean ...?" turn's choices
+    more: str = ""                # the rest of the answering entry, a tap away
+    emergency: str = ""           # the EmergencyKind this turn answered, '' for none
 
     def public(self) -> dict[str, object]:
         """The fields of ``kiosk ask --json``."""
@@ -61,4 +77,7 @@ class Answer:
             "escalated": self.escalated, "confidence": round(self.confidence, 3),
             "ttft_ms": round(self.ttft_ms, 1), "total_ms": round(self.total_ms, 1),
             "tokens_out": self.tokens_out, "entry_ids": list(self.entry_ids),
+            **({"choices": [c.public() for c in self.choices]} if self.choices else {}),
+            **({"more": self.more} if self.more else {}),
+            **({"emergency": self.emergency} if self.emergency else {}),
         }

@@ -14,19 +14,25 @@ from kiosk.config import TurnConfig
 from kiosk.domain.answer_type import can_answer, expected_type
 from kiosk.domain.answerability import FITTED, Answerability, Signals
 from kiosk.domain.breaker import CircuitBreaker
-from kiosk.domain.events import (Answered, Emitter, Escalated, Failed, FellBack, Retracted, Retrieved, Token,
-                                 TurnListener, fail_code)
+from kiosk.domain.decide import Outcome, Policy, decide
+from kiosk.domain.emergency import ENTRY as SAFETY_ENTRY, EmergencyKind, EmergencySense, built_in, recognise
+from kiosk.domain.events import (Answered, Chosen, Emitter, Escalated, Failed, FellBack, Retracted, Retrieved,
+                                 Token, TurnListener, fail_code)
 from kiosk.domain.grounding import GroundingGate
 from kiosk.domain.heuristics import DONT_KNOW, best_sentences, decline
-from kiosk.domain.intent import Intent, Leaning, classify, leans_on_last_turn, safety_entry_pattern
+from kiosk.domain.identifiers import holders, identifiers
+from kiosk.domain.intent import Intent, Leaning, OffTopicSense, classify, leans_on_last_turn
 from kiosk.domain.kinds import Reason, Route, Tier
-from kiosk.domain.models import Answer, Hit, Piece
-from kiosk.domain.ports import Clock, KnowledgeIndex, ModelSlot
+from kiosk.domain.models import Answer, Choice, Hit, Piece
+from kiosk.domain.passages import WHOLE_UP_TO, entry_sentences, rest_of
+from kiosk.domain.ports import AnswerJudge, Clock, Judgement, KnowledgeIndex, ModelSlot
 from kiosk.domain.retrieval import Fusion, TermStats, fuse, score
 from kiosk.domain.text import content_terms, validate_question, whole_sentences
 from kiosk.errors import KioskError
 
 CANDIDATES = 12
+JUDGED = 6          # candidates the answer judge reads (entries holding a named identifier come on top)
+CLARIFY_PROMPT = "I'm not sure which of these you mean. Please choose one:"
 _LLM_UNSURE = re.compile(r"\b(?:(?:do not|don't|cannot|can't|am not able to) (?:know|find|say|help|answer)|"
                          r"not sure|no information|not mentioned|unknown)\b", re.IGNORECASE)
 
@@ -36,8 +42,12 @@ class TurnPipeline:
 
     def __init__(self, index: KnowledgeIndex, models: ModelSlot, clock: Clock, config: TurnConfig,
                  top_k: int = 3, max_tokens: int = 80, venue: str = "",
-                 listeners: Iterable[TurnListener] = (), answerability: Answerability = FITTED) -> None:
-        """``listeners`` hear every turn (the durable recorder first); each ``answer`` call may add one."""
+                 listeners: Iterable[TurnListener] = (), answerability: Answerability = FITTED,
+                 judge: AnswerJudge | None = None, sense: EmergencySense | None = None,
+                 offtopic: OffTopicSense | None = None, policy: Policy | None = None) -> None:
+        """``listeners`` hear every turn (the durable recorder first); each ``answer`` call may add one.
+        ``judge``: the trained answer judge (else the signals model decides); ``sense``: emergencies by
+        meaning; ``offtopic``: questions about nothing at the venue, by meaning."""
         self.index, self.models, self.clock = index, models, clock
         self.listeners = list(listeners)
         self.config, self.top_k, self.max_tokens, self.venue = config, top_k, max_tokens, venue
@@ -46,6 +56,9 @@ class TurnPipeline:
         self.fusion = Fusion(config.dense_weight, config.sim_low, config.sim_high)
         self.answerability = answerability
         self._context: tuple[str, str] | None = None  # (session id, what its last answered turn asked)
+        self.judge, self.sense, self.offtopic = judge, sense, offtopic
+        self.policy = policy or Policy()
+        self._offer: tuple[str, Answer] | None = None  # (session id, its open "did you mean ...?" turn)
 
     def stats(self) -> TermStats:
         version = self.index.version()
@@ -87,50 +100,36 @@ class TurnPipeline:
             emit(Failed(fail_code(exc), raw, exc))
             raise
         start = self.clock.monotonic()
-        intent = classify(question)
+        self._offer = None  # a new question closes any open "did you mean ...?"
+        emergency = recognise(question, self.sense)
+        intent = Intent.SAFETY if emergency is not None else classify(question)
         query = self._resolve(question, session_id) if intent is Intent.QUESTION else question
         candidates = self.retrieve(query) if intent is not Intent.OFF_TOPIC else []
-        safety = self._safety_entry(question, candidates) if intent is Intent.SAFETY else None
         hits = candidates[: self.top_k]
         emit(Retrieved(question, tuple(hits)))
-        # Which entry answers it is decided on the fused ranking; whether the pack answers it at all, on the
-        # combined signals (kiosk.domain.answerability), or on lexical coverage alone when retrieval was by
-        # words only.
         signals = self.signals(query, candidates) if intent is Intent.QUESTION else None
         best = max((h.coverage for h in candidates), default=0.0)
-        second = max((h.coverage for h in candidates[1:]), default=0.0)
-        lead = hits[0].coverage if hits else 0.0
         llm = self.models.current() if tier.uses_model else None
         use_llm = llm is not None and self.breaker.allow(start)
+        judged = self._judged(query, candidates) if intent is Intent.QUESTION and signals is not None else None
 
-        if intent is Intent.OFF_TOPIC:
+        if emergency is not None:
+            ans = self._emergency(question, emergency, candidates, tier, best)
+        elif intent is Intent.OFF_TOPIC or (judged is not None and self._off_topic(query, judged)):
             ans = Answer(question, decline(self.venue), Route.HEURISTIC, tier, False, 0.0,
                          reason=Reason.OFF_TOPIC, note="not a question about the venue")
-        elif safety is not None:
-            ans = Answer(question, safety.body.strip(), Route.KNOWLEDGE, tier, False, max(best, 0.5),
-                         [safety.id], note="emergency: the pack's safety entry")
-        elif signals is not None and not self.answerability.answers(signals, self.config.answer_threshold):
-            ans = self._escalate(question, hits, best, tier, Reason.NOT_COVERED,
-                                 f"not covered by the knowledge pack (answerable: "
-                                 f"{self.answerability.probability(signals):.2f})")
-        elif signals is None and best < self.config.escalate_threshold:
-            ans = self._escalate(question, hits, best, tier, Reason.NOT_COVERED, "not covered by the knowledge pack")
-        elif not can_answer(question, hits[0].entry.body):
-            ans = self._escalate(question, hits, best, tier, Reason.FACT_MISSING,
-                                 f"the pack has no {expected_type(question)} for this")
-        elif lead >= self.config.direct_threshold and lead - second >= self.config.direct_margin:
-            ans = Answer(question, hits[0].entry.body.strip(), Route.KNOWLEDGE, tier, False, best,
-                         [hits[0].entry.id])
-        elif use_llm:  # a follow-up is put to the model with the question it follows
-            ans = self._generate(llm, query, hits, best, tier, emit, start)
+        elif judged is not None:
+            ans = self._by_judge(question, query, judged, tier, best, emit, start, llm if use_llm else None,
+                                 session_id)
         else:
-            ans = self._heuristic(query, hits, best, tier)
+            ans = self._by_signals(question, query, candidates, hits, signals, best, tier, emit, start,
+                                   llm if use_llm else None)
         ans.question = question
         if ans.ttft_ms == 0.0:
             emit(Token(ans.answer))
             ans.ttft_ms = (self.clock.monotonic() - start) * 1000
         ans.total_ms = (self.clock.monotonic() - start) * 1000
-        if not ans.escalated and ans.reason is not Reason.OFF_TOPIC:
+        if not ans.escalated and ans.reason is not Reason.OFF_TOPIC and not ans.emergency:
             self._context = (session_id, query)
         try:
             if ans.escalated:
@@ -155,14 +154,147 @@ class TurnPipeline:
         joint = max((h.coverage for h in self.retrieve(combined)), default=0.0)
         return combined if joint >= own else question
 
-    def _safety_entry(self, question: str, candidates: Sequence[Hit]):
-        """The entry to give in this emergency: the best-ranked candidate of its kind, else any such entry."""
-        wanted = safety_entry_pattern(question)
-        for h in candidates:
-            if wanted.search(f"{h.entry.heading} {h.entry.body}"):
-                return h.entry
-        return next((e for e in self.index.entries() if wanted.search(e.heading)), None) or \
-            next((e for e in self.index.entries() if wanted.search(f"{e.heading} {e.body}")), None)
+    # -- the older decision: combined retrieval signals (no judge, or words only) ---------------------
+    def _by_signals(self, question: str, query: str, candidates: Sequence[Hit], hits: Sequence[Hit], signals,
+                    best: float, tier: Tier, emit: Emitter, start: float, llm) -> Answer:
+        second = max((h.coverage for h in candidates[1:]), default=0.0)
+        lead = hits[0].coverage if hits else 0.0
+        if signals is not None and not self.answerability.answers(signals, self.config.answer_threshold):
+            return self._escalate(question, hits, best, tier, Reason.NOT_COVERED,
+                                  f"not covered by the knowledge pack (answerable: "
+                                  f"{self.answerability.probability(signals):.2f})")
+        if signals is None and best < self.config.escalate_threshold:
+            return self._escalate(question, hits, best, tier, Reason.NOT_COVERED, "not covered by the knowledge pack")
+        if not can_answer(question, hits[0].entry.body):
+            return self._escalate(question, hits, best, tier, Reason.FACT_MISSING,
+                                  f"the pack has no {expected_type(question)} for this")
+        if lead >= self.config.direct_threshold and lead - second >= self.config.direct_margin:
+            return Answer(question, hits[0].entry.body.strip(), Route.KNOWLEDGE, tier, False, best,
+                          [hits[0].entry.id])
+        if llm is not None:  # a follow-up is put to the model with the question it follows
+            return self._generate(llm, query, hits, best, tier, emit, start)
+        return self._heuristic(query, hits, best, tier)
+
+    # -- the judge's decision: answer, "did you mean ...?", or pass on ----------------------------------
+    def _judged(self, query: str, candidates: Sequence[Hit]) -> tuple[list[Judgement], bool, bool] | None:
+        """The judge's view of the candidates, best first, with whether a named identifier decided the order
+        (one entry alone holds it) and whether the question names an identifier the pack does not hold."""
+        if self.judge is None:
+            return None
+        pool = [h.entry for h in candidates[:JUDGED]]
+        named = identifiers(query)
+        holding: list = []
+        missing = False
+        for ident in named:
+            found = holders(ident, self.index.entries())
+            if not found:
+                missing = True
+            elif len(found) <= 3:
+                holding += [e for e in found if e not in holding]
+        pool = holding + [e for e in pool if e not in holding]
+        if not pool:
+            return [], False, missing
+        judged = sorted(self.judge.judge(query, pool), key=lambda j: j.probability, reverse=True)
+        decided = len(holding) == 1
+        if holding:  # identifiers outrank meaning: their holders first, by the judge among themselves
+            judged = [j for j in judged if j.entry in holding] + [j for j in judged if j.entry not in holding]
+        return judged, decided, missing
+
+    def _off_topic(self, query: str, judged) -> bool:
+        """Nothing at the venue is meant: no entry is even likely, and the question reads as off topic."""
+        ranked, _, _ = judged
+        if self.offtopic is None or (ranked and ranked[0].probability >= self._offer_at()):
+            return False
+        return self.offtopic.off_topic(query)
+
+    def _answer_at(self) -> float:
+        return self.config.judge_answer_at or self.policy.answer_at
+
+    def _offer_at(self) -> float:
+        return self.config.judge_offer_at or self.policy.offer_at
+
+    def _by_judge(self, question: str, query: str, judged, tier: Tier, best: float, emit: Emitter,
+                  start: float, llm, session_id: str) -> Answer:
+        ranked, decided, missing = judged
+        policy = Policy(self._answer_at(), self.policy.margin, self._offer_at(), self.policy.choices)
+        outcome, chosen = decide(ranked, policy, identifier_wins=decided)
+        note = ", ".join(f"{j.entry.id} {j.probability:.2f}" for j in ranked[:3])
+        if outcome is Outcome.ANSWER and (missing or not can_answer(query, chosen[0].entry.body)):
+            # the question names what no entry holds, or asks for a kind of value the entry lacks
+            outcome, chosen = Outcome.CLARIFY, ranked[: policy.choices]
+        if outcome is Outcome.PASS_ON:
+            return Answer(question, DONT_KNOW, Route.HEURISTIC, tier, True, ranked[0].probability if ranked else 0.0,
+                          [], reason=Reason.NOT_COVERED, note=f"no entry answers it (judge: {note})")
+        if outcome is Outcome.CLARIFY:
+            choices = [Choice(j.entry.id, j.entry.heading, said(j)) for j in chosen]
+            ans = Answer(question, CLARIFY_PROMPT, Route.CLARIFY, tier, False, chosen[0].probability,
+                         [c.entry_id for c in choices], choices=choices, note=f"unsure (judge: {note})")
+            self._offer = (session_id, ans)
+            return ans
+        top = chosen[0]
+        if llm is not None:
+            hit = Hit(top.entry, best, similarity=1.0, score=1.0)
+            return self._generate(llm, query, [hit], best, tier, emit, start)
+        return Answer(question, said(top), Route.KNOWLEDGE, tier, False, top.probability, [top.entry.id],
+                      more=more(top), note=f"judge: {note}")
+
+    def choose(self, session_id: str, pick: int | None, listener: TurnListener | None = None,
+               tier: Tier = Tier.FULL) -> Answer:
+        """The visitor answered "did you mean ...?": ``pick`` is the choice's index, None for "none of
+        these" (the question is passed on to staff with the choices attached)."""
+        if self._offer is None or self._offer[0] != session_id:
+            raise KioskError("no_choice_open", "there is no open 'did you mean' question to choose from")
+        _, offered = self._offer
+        if pick is not None and not 0 <= pick < len(offered.choices):
+            raise KioskError("bad_choice", f"choose 1 to {len(offered.choices)}, or none")
+        self._offer = None
+        emit = Emitter([*self.listeners, listener])
+        ids = tuple(c.entry_id for c in offered.choices)
+        if pick is None:
+            ans = Answer(offered.question, DONT_KNOW, Route.HEURISTIC, Tier(tier), True, offered.confidence, [],
+                         reason=Reason.NOT_CHOSEN, choices=list(offered.choices),
+                         note="none of the choices: " + ", ".join(ids))
+            emit(Token(ans.answer))
+            emit(Escalated(ans, session_id, Reason.NOT_CHOSEN))
+        else:
+            c = offered.choices[pick]
+            entry = next((e for e in self.index.entries() if e.id == c.entry_id), None)
+            full = entry.body.strip() if entry is not None else c.answer
+            rest = full.replace(c.answer, "").strip() if c.answer in full else ""
+            ans = Answer(offered.question, c.answer, Route.KNOWLEDGE, Tier(tier), False, offered.confidence,
+                         [c.entry_id], more=rest, note="chosen from 'did you mean'")
+            emit(Token(ans.answer))
+            emit(Chosen(offered.question, c.entry_id, session_id, ids))
+            self._context = (session_id, offered.question)
+        emit(Answered(ans, session_id))
+        return ans
+
+    def open_offer(self, session_id: str) -> Answer | None:
+        """The session's open "did you mean ...?" turn, if any."""
+        return self._offer[1] if self._offer is not None and self._offer[0] == session_id else None
+
+    # -- emergencies ------------------------------------------------------------------------------------
+    def _emergency(self, question: str, kind: EmergencyKind, candidates: Sequence[Hit], tier: Tier,
+                   best: float) -> Answer:
+        entry = self._safety_entry(kind, candidates)
+        if entry is not None:
+            return Answer(question, entry.body.strip(), Route.KNOWLEDGE, tier, False, max(best, 0.5), [entry.id],
+                          emergency=kind, note=f"emergency ({kind}): the pack's safety entry")
+        return Answer(question, built_in(kind, self.config.emergency_number), Route.HEURISTIC, tier, False, 1.0, [],
+                      emergency=kind, note=f"emergency ({kind}): built-in instruction, the pack has no entry")
+
+    def _safety_entry(self, kind: EmergencyKind, candidates: Sequence[Hit]):
+        """The pack's entry for this kind of emergency: by its heading first, then by its text; the
+        best-ranked candidate of that kind before any other."""
+        wanted = SAFETY_ENTRY[kind]
+        entries = [h.entry for h in candidates] + list(self.index.entries())
+        for e in entries:
+            if wanted.search(e.heading):
+                return e
+        if kind is EmergencyKind.LOST_PERSON:  # never lost property: a lost-person entry says so in its heading
+            return None
+        return next((e for e in entries if wanted.search(e.body) and "lost property" not in e.heading.lower()),
+                    None)
 
     def forget(self, session_id: str) -> None:
         """The session was wiped: its turns no longer shape the next visitor's questions."""
@@ -289,3 +421,14 @@ class TurnPipeline:
         ans.tokens_out = tokens_out
         ans.model = llm.name
         return ans
+
+
+def said(j: Judgement) -> str:
+    """What the kiosk says from a judged entry: a short entry whole, a long one's answering window first."""
+    if len(entry_sentences(j.entry.body)) <= WHOLE_UP_TO:
+        return j.entry.body.strip()
+    return j.window.said
+
+
+def more(j: Judgement) -> str:
+    return "" if len(entry_sentences(j.entry.body)) <= WHOLE_UP_TO else rest_of(j.entry, j.window)

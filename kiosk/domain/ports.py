@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator, Protocol, Sequence
 
+from dataclasses import dataclass
+
 from kiosk.domain.models import Entry, Piece
+from kiosk.domain.passages import Window
 
 
 class Clock(Protocol):
@@ -48,3 +51,19 @@ class ModelSlot(Protocol):
     """Holds the loaded language model, if any: the runtime loads and frees it as the tier changes."""
 
     def current(self) -> LanguageModel | None: ...
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How well one entry answers a question: its best window and the probability that it answers."""
+
+    entry: Entry
+    probability: float
+    window: Window
+
+
+class AnswerJudge(Protocol):
+    """Reads the question with each entry's windows (a trained cross-encoder in the kiosk)."""
+
+    def judge(self, question: str, entries: Sequence[Entry]) -> list[Judgement]:
+        """One judgement per entry, in the order given."""

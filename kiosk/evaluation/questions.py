@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kiosk.errors import InputError
 
-SCOPES = ("in", "out", "offtopic")
+SCOPES = ("in", "out", "offtopic", "emergency")
 MAX_BYTES = 10 << 20
 
 
@@ -22,6 +22,8 @@ class EvalQuestion:
     forbidden: tuple[str, ...] = ()  # none may be (an inverted or wrong fact)
     tags: tuple[str, ...] = ()
     session: str = ""           # questions sharing it are asked in order, in one visitor session
+    kind: str = ""              # emergency: lost_child, medical, fire or threat
+    entry: str = ""             # the heading of the entry that answers it (in scope; emergency when the pack has one)
 
     @property
     def follow_up(self) -> bool:
@@ -62,7 +64,8 @@ def load_questions(path: str | Path) -> list[EvalQuestion]:
         seen.add(qid)
         out.append(EvalQuestion(qid, obj["q"], obj["scope"], _strings(obj, "facts", where),
                                 _strings(obj, "any_of", where), _strings(obj, "not", where),
-                                _strings(obj, "tags", where), str(obj.get("session", ""))))
+                                _strings(obj, "tags", where), str(obj.get("session", "")),
+                                str(obj.get("kind", "")), str(obj.get("entry", ""))))
     if not out:
         raise InputError("bad_eval_file", f"{p} holds no questions")
     return out

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable
 
 from kiosk.config import Config
 from kiosk.domain.kinds import Reason
-from kiosk.evaluation.judge import Miss, Verdict, cut_mid_sentence, judge
+from kiosk.evaluation.judge import Miss, Outcome, Verdict, cut_mid_sentence, judge
 from kiosk.evaluation.questions import EvalQuestion, load_questions
 
 CALM = '{"cpu_load": 0.0}'  # simulated readings for evaluation: the full tier, whatever the machine's load
@@ -25,12 +25,16 @@ class Row:
     escalated: bool
     verdict: Verdict
     declined: bool = False
+    choices: tuple[dict, ...] = ()
+    emergency: str = ""
+    entry_ids: tuple[str, ...] = ()
 
     def public(self) -> dict[str, Any]:
         q = self.question
         return {"id": q.id, "q": q.q, "scope": q.scope, "tags": list(q.tags), "session": q.session,
                 "source": self.source, "escalated": self.escalated, "declined": self.declined,
-                "answer": self.answer,
+                "answer": self.answer, "choices": list(self.choices), "emergency": self.emergency,
+                "entry_ids": list(self.entry_ids), "outcome": self.verdict.outcome,
                 "passed": self.verdict.passed, "miss": self.verdict.miss, "detail": self.verdict.detail}
 
 
@@ -45,8 +49,22 @@ class Report:
 
     def summary(self) -> dict[str, Any]:
         by = lambda pred: [r for r in self.rows if pred(r)]  # noqa: E731
-        answered = by(lambda r: not r.escalated and not r.declined)
+        answered = by(lambda r: not r.escalated and not r.declined and not r.choices)
+        scope = lambda s: by(lambda r: r.question.scope == s)  # noqa: E731
+
+        def share(rows: list[Row], *outcomes: Outcome) -> dict[str, Any]:
+            n = sum(r.verdict.outcome in outcomes for r in rows)
+            return {"count": n, "total": len(rows), "rate": round(n / len(rows), 3) if rows else None}
+
+        inside, outside = scope("in"), scope("out")
         return {
+            "right_first_time": share(inside, Outcome.RIGHT_FIRST),
+            "right_within_one_choice": share(inside, Outcome.RIGHT_FIRST, Outcome.RIGHT_IN_CHOICE),
+            "wrong_stated_as_fact": share(inside, Outcome.WRONG_FACT),
+            "passed_on": share(inside, Outcome.PASSED_ON, Outcome.DECLINED),
+            "out_stated_as_fact": share(outside, Outcome.WRONG_FACT),
+            "out_offered_choices": share(outside, Outcome.OFFERED),
+            "emergency": _rate(scope("emergency")),
             "in_scope": _rate(by(lambda r: r.question.scope == "in")),
             "out_of_scope": _rate(by(lambda r: r.question.scope == "out")),
             "offtopic": _rate(by(lambda r: r.question.scope == "offtopic")),
@@ -84,7 +102,10 @@ def evaluate(kiosk, questions: list[EvalQuestion], progress: Callable[[Row], Non
         for q in visit:
             a = kiosk.ask(q.q)
             declined = a.reason is Reason.OFF_TOPIC
-            row = Row(q, a.answer, a.source, a.escalated, judge(q, a.answer, a.escalated, declined), declined)
+            said = [c.answer for c in a.choices]
+            row = Row(q, a.answer, a.source, a.escalated,
+                      judge(q, a.answer, a.escalated, declined, said, a.emergency), declined,
+                      tuple(c.public() for c in a.choices), a.emergency, tuple(a.entry_ids))
             report.rows.append(row)
             if progress:
                 progress(row)

@@ -40,6 +40,7 @@ class Services(Protocol):
     def hands_free(self) -> str:
         """The wake phrase when hands-free listening is on, else ""."""
     def ask(self, question: str, listener: TurnListener) -> Any: ...
+    def choose(self, pick: int | None, listener: TurnListener) -> Any: ...
     def stop_speaking(self) -> None: ...
     def sources(self, entry_ids: list[str]) -> list[str]: ...
     def reset_session(self) -> None: ...
@@ -393,10 +394,35 @@ class KioskPresenter:
         if turn is None:
             return
         turn.answer, turn.sources, turn.streaming = ans.answer, sources, False
+        turn.choices = [c.label for c in getattr(ans, "choices", [])]
+        turn.more = getattr(ans, "more", "")
         turn.awaiting_reply = ans.escalated
         if ans.escalated:
             turn.notice = ("Passed on to staff: a fuller answer will appear here if it arrives while you are "
                            "here.")
+
+    def tap_choice(self, pick: int | None) -> None:
+        """A "did you mean ...?" button: a choice's index, or None for "None of these - ask a member of
+        staff" (the question is passed on with the choices attached)."""
+        turn = self._current()
+        if self.state.busy or turn is None or not turn.choices:
+            return
+        self._touch()
+        if pick is not None and not 0 <= pick < len(turn.choices):
+            return
+        self.state.busy = True
+        turn.answer, turn.choices, turn.streaming = "", [], True
+        gen = self._gen
+        self._run(lambda: self._turn_job(lambda: self.services.choose(pick, self._stream(gen)), gen))
+        self._changed()
+
+    def tap_more(self) -> None:
+        """The rest of the answering entry, after the sentences that answer the question."""
+        turn = self._current()
+        self._touch()
+        if turn is not None and turn.more and not turn.streaming:
+            turn.answer, turn.more = f"{turn.answer} {turn.more}", ""
+            self._changed()
 
     def _failed(self, exc: KioskError) -> None:
         self.state.busy = False

@@ -22,6 +22,8 @@ class TurnView:
     awaiting_reply: bool = False  # escalated: a staff or cloud answer may still arrive for it
     streaming: bool = True
     error: str = ""
+    choices: list[str] = field(default_factory=list)  # "did you mean ...?": the entries offered, in words
+    more: str = ""  # the rest of the answering entry, shown on a tap
 
 
 @dataclass

@@ -7,7 +7,7 @@ import uuid
 
 import sqlite_utils
 
-from kiosk.domain.events import Answered, TurnEvent
+from kiosk.domain.events import Answered, Chosen, TurnEvent
 from kiosk.domain.models import Answer
 from kiosk.domain.redact import RedactionError, redact
 from kiosk.store.db import utcnow, write
@@ -36,6 +36,22 @@ class TurnStore:
         """The recorder listens to every turn: an answered turn is recorded before anyone else hears of it."""
         if isinstance(event, Answered):
             self.record(event.answer, event.session_id)
+        elif isinstance(event, Chosen):
+            self.record_choice(event)
+
+    def record_choice(self, event: Chosen) -> None:
+        """A "did you mean ...?" choice: the visitor's (redacted) wording for that entry, queued for the hub
+        as a labelled example (question -> entry)."""
+        question = kept(event.question)
+        if question is None:
+            return
+        def tx(conn):
+            conn.execute("INSERT INTO health_events (id, time, type, data) VALUES (?,?,?,?)",
+                         (uuid.uuid4().hex, utcnow(), "clarify.chosen",
+                          json.dumps({"question": question, "entry_id": event.entry_id,
+                                      "offered": list(event.offered)})))
+
+        write(self.db, tx)
 
     def record(self, answer: Answer, session_id: str) -> None:
         """No raw personal data reaches the disk: the question is redacted here, before it is queued for
@@ -55,7 +71,12 @@ class TurnStore:
                     "INSERT INTO escalations (id, created_at, session_id, question, context) VALUES (?,?,?,?,?)",
                     (uuid.uuid4().hex, now, session_id, question,
                      json.dumps({"entry_ids": answer.entry_ids, "confidence": round(answer.confidence, 3),
-                                 "reason": answer.note, "reason_code": answer.reason})))
+                                 "reason": answer.note, "reason_code": answer.reason,
+                                 **({"choices": [c.public() for c in answer.choices]} if answer.choices else {})})))
+            if answer.emergency:  # urgent: the hub shows it at the top of its Fleet page
+                conn.execute("INSERT INTO health_events (id, time, type, data) VALUES (?,?,?,?)",
+                             (uuid.uuid4().hex, now, "emergency",
+                              json.dumps({"kind": answer.emergency, "entry_ids": answer.entry_ids})))
             conn.execute("INSERT INTO session_turns (session_id, time, question, answer, source, entry_ids) "
                          "VALUES (?,?,?,?,?,?)", (session_id, now, question or NOT_KEPT, answer.answer,
                                                   answer.source, json.dumps(answer.entry_ids)))

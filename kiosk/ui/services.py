@@ -68,6 +68,13 @@ class KioskServices:
     def ask(self, question: str, listener: TurnListener) -> Any:
         return self.voice.answer(question, listener)
 
+    def choose(self, pick: int | None, listener: TurnListener) -> Any:
+        from kiosk.speech.speaker import SpeakingListener
+
+        speaker = self.speaker
+        extra = [SpeakingListener(speaker)] if speaker is not None else []
+        return self.kiosk.choose(pick, listener, *extra)
+
     def stop_speaking(self) -> None:
         if self.speaker is not None:
             self.speaker.stop()

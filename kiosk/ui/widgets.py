@@ -45,29 +45,65 @@ def turn_parts(turn: TurnView) -> tuple[str, str, str]:
     return f"[b]You asked:[/b] {e(turn.question)}", answer, "\n".join(meta)
 
 
-class TurnBox(BoxLayout):
-    """One question and answer on the conversation screen."""
+NONE_OF_THESE = "None of these - ask a member of staff"
 
-    def __init__(self, question: str, **kw) -> None:
+
+def turn_buttons(turn: TurnView) -> list[tuple[str, int | None | str]]:
+    """The buttons under an answer: "did you mean ...?" choices (and none of these), or "More"."""
+    if turn.streaming or turn.error:
+        return []
+    if turn.choices:
+        return [(label, i) for i, label in enumerate(turn.choices)] + [(NONE_OF_THESE, None)]
+    return [("More about this", "more")] if turn.more else []
+
+
+class TurnBox(BoxLayout):
+    """One question and answer on the conversation screen, with its choice buttons when it asks
+    "did you mean ...?"."""
+
+    def __init__(self, question: str, presenter=None, **kw) -> None:
         from kivy.factory import Factory
 
-        super().__init__(orientation="vertical", size_hint_y=None, **kw)
+        super().__init__(orientation="vertical", size_hint_y=None, spacing=dp(6), **kw)
         self.question = question
+        self.presenter = presenter
         self.bind(minimum_height=self.setter("height"))
         self.parts = [Factory.KLabel(), Factory.KLabel(markup=False), Factory.KLabel()]
         for label in self.parts:
             self.add_widget(label)
+        self.buttons = BoxLayout(orientation="vertical", size_hint_y=None, spacing=dp(8))
+        self.buttons.bind(minimum_height=self.buttons.setter("height"))
+        self.add_widget(self.buttons)
+        self._shown_buttons: list = []
 
     @property
     def text(self) -> str:
         return "\n".join(label.text for label in self.parts if label.text)
 
+    def _press(self, action) -> None:
+        if self.presenter is None:
+            return
+        if action == "more":
+            self.presenter.tap_more()
+        else:
+            self.presenter.tap_choice(action)
+
     def show(self, turn: TurnView, scale: float, color) -> bool:
+        from kivy.factory import Factory
+
         changed = False
         for label, text in zip(self.parts, turn_parts(turn)):
             label.scale, label.color = scale, color
             if label.text != text:
                 label.text, changed = text, True
+        wanted = turn_buttons(turn)
+        if wanted != self._shown_buttons:
+            self.buttons.clear_widgets()
+            for text, action in wanted:
+                b = Factory.KButton(text=text, min_height=dp(64), scale=scale)
+                b.bind(on_release=lambda _b, a=action: self._press(a))
+                self.buttons.add_widget(b)
+            self._shown_buttons, changed = wanted, True
         return changed
 
 
@@ -207,7 +243,7 @@ class KioskRoot(BoxLayout):
             box.clear_widgets()
             self._turn_labels = []
             for t in turns:
-                self._turn_labels.append(TurnBox(t.question))
+                self._turn_labels.append(TurnBox(t.question, self.p))
                 box.add_widget(self._turn_labels[-1])
         changed = False
         for turn_box, t in zip(self._turn_labels, turns):

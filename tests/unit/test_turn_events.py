@@ -104,7 +104,8 @@ def test_codes_are_stable_identifiers():
     for enum in (Tier, Route, Reason, FailCode):
         for member in enum:
             assert re.fullmatch(r"[a-z][a-z_]*", member.value), member
-    assert {r for r in Reason if r.escalates} == {Reason.NOT_COVERED, Reason.FACT_MISSING, Reason.MODEL_UNSURE}
+    assert {r for r in Reason if r.escalates} == {Reason.NOT_COVERED, Reason.FACT_MISSING, Reason.MODEL_UNSURE,
+                                                  Reason.NOT_CHOSEN}
 
 
 def test_an_answer_cut_by_the_token_limit_is_trimmed_to_whole_sentences_and_the_tail_never_spoken():

@@ -1,0 +1,52 @@
+"""The pieces of an entry that the answer judge reads with a question: the heading with a window of two
+neighbouring sentences. A one-fact question is judged against the sentences that hold the fact, and the
+best window is also what the kiosk says first (the answer first, the rest of the entry a tap away)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kiosk.domain.models import Entry
+from kiosk.domain.text import sentences
+
+WINDOW = 2          # sentences per window (neighbours overlap by one)
+WHOLE_UP_TO = 3     # an entry of at most this many sentences is judged and said whole
+_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+")
+
+
+def entry_sentences(body: str) -> list[str]:
+    """The body's sentences; list items and lines count as sentences of their own."""
+    out: list[str] = []
+    for line in body.splitlines():
+        line = _BULLET.sub("", line).strip()
+        if line:
+            out.extend(sentences(line))
+    return out
+
+
+@dataclass(frozen=True)
+class Window:
+    entry_id: str
+    first: int          # index of its first sentence in ``entry_sentences(body)``
+    last: int           # index of its last sentence (inclusive)
+    text: str           # what the judge reads: "heading: sentences"
+    said: str           # what the kiosk says when this window answers: the sentences alone
+
+
+def windows(entry: Entry) -> list[Window]:
+    parts = entry_sentences(entry.body)
+    if len(parts) <= WHOLE_UP_TO:
+        said = " ".join(parts) or entry.body.strip()
+        return [Window(entry.id, 0, max(0, len(parts) - 1), f"{entry.heading}: {said}", said)]
+    out = []
+    for i in range(len(parts) - WINDOW + 1):
+        said = " ".join(parts[i:i + WINDOW])
+        out.append(Window(entry.id, i, i + WINDOW - 1, f"{entry.heading}: {said}", said))
+    return out
+
+
+def rest_of(entry: Entry, window: Window) -> str:
+    """The entry's other sentences, in order: what "More" shows after the answering window."""
+    parts = entry_sentences(entry.body)
+    return " ".join(p for i, p in enumerate(parts) if not window.first <= i <= window.last)

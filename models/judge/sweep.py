@@ -1,0 +1,130 @@
+"""Choose the judge's thresholds on venues it never trained on: run the kiosk's retrieval and judge once per
+question, then simulate answer / "did you mean" / pass on for a grid of thresholds.
+
+    .venv/bin/python models/judge/sweep.py VENUE... [--dump judged.jsonl]
+
+A VENUE is a folder with pack/ and questions.jsonl (models/judge/venues/*, tests/eval/packs/*). Follow-ups
+are left out here (they need the session); `kiosk eval` measures them. Figures only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+
+def judged_rows(venue: Path) -> list[dict]:
+    from kiosk.app import Kiosk
+    from kiosk.config import load_config
+    from kiosk.domain.emergency import recognise
+    from kiosk.domain.intent import Intent, classify
+    from kiosk.domain.pipeline import more, said
+    from kiosk.evaluation.questions import load_questions
+
+    base = load_config()
+    scratch = Path(tempfile.mkdtemp(prefix="judge-sweep-"))
+    cfg = dataclasses.replace(base, data_dir=str(scratch),
+                              knowledge=dataclasses.replace(base.knowledge, pack=str((venue / "pack").resolve())),
+                              llm=dataclasses.replace(base.llm, enabled=False))
+    kiosk = Kiosk(cfg, load_model=False)
+    out = []
+    try:
+        p = kiosk.pipeline
+        for q in load_questions(venue / "questions.jsonl"):
+            if q.follow_up:
+                continue
+            row = {"venue": venue.name, "id": q.id, "q": q.q, "scope": q.scope, "kind": q.kind,
+                   "facts": q.facts, "any_of": q.any_of, "not": q.forbidden}
+            kind = recognise(q.q, p.sense)
+            row["emergency"] = kind.value if kind else ""
+            row["pattern_off_topic"] = classify(q.q) is Intent.OFF_TOPIC
+            row["off_topic_sense"] = bool(p.offtopic and p.offtopic.off_topic(q.q))
+            cands = p.retrieve(q.q)
+            got = p._judged(q.q, cands) if cands else ([], False, False)
+            ranked, decided, missing = got
+            row["decided"], row["missing"] = decided, missing
+            row["judged"] = [{"entry_id": j.entry.id, "p": round(j.probability, 4), "said": said(j),
+                              "heading": j.entry.heading, "more": more(j)} for j in ranked[:3]]
+            out.append(row)
+    finally:
+        kiosk.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return out
+
+
+def simulate(rows: list[dict], answer_at: float, margin: float, offer_at: float) -> dict:
+    from kiosk.evaluation.judge import Outcome, judge
+    from kiosk.evaluation.questions import EvalQuestion
+
+    counts: dict[str, int] = {}
+    n_in = n_out = 0
+    for r in rows:
+        if r["scope"] not in ("in", "out"):
+            continue
+        q = EvalQuestion(r["id"], r["q"], r["scope"], tuple(r["facts"]), tuple(r["any_of"]), tuple(r["not"]))
+        js = r["judged"]
+        if r["emergency"] or r["pattern_off_topic"]:
+            outcome_name = "emergency" if r["emergency"] else "declined"
+        else:
+            best = js[0]["p"] if js else 0.0
+            runner = js[1]["p"] if len(js) > 1 else 0.0
+            answer = best >= answer_at and (best - runner >= margin or r["decided"]) and not r["missing"]
+            if r["off_topic_sense"] and best < offer_at:
+                v = judge(q, "", False, declined=True)
+            elif answer:
+                v = judge(q, js[0]["said"], False)
+            elif js and best >= offer_at:
+                v = judge(q, "Did you mean", False, choices=[j["said"] for j in js])
+            else:
+                v = judge(q, "", True)
+            outcome_name = v.outcome.value if v.outcome else "?"
+        key = f"{r['scope']}:{outcome_name}"
+        counts[key] = counts.get(key, 0) + 1
+        n_in += r["scope"] == "in"
+        n_out += r["scope"] == "out"
+    g = lambda k: counts.get(k, 0)  # noqa: E731
+    return {"first": g("in:right_first_time") / n_in,
+            "within": (g("in:right_first_time") + g("in:right_within_one_choice")) / n_in,
+            "wrong": g("in:wrong_answer_stated_as_fact") / n_in,
+            "passed": (g("in:passed_on") + g("in:declined")) / n_in,
+            "out_fact": g("out:wrong_answer_stated_as_fact") / n_out,
+            "n_in": n_in, "n_out": n_out, "counts": counts}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("venues", nargs="*", type=Path)
+    ap.add_argument("--dump", type=Path)
+    ap.add_argument("--load", type=Path)
+    args = ap.parse_args()
+    if args.load:
+        rows = [json.loads(line) for line in args.load.read_text().splitlines()]
+    else:
+        rows = [r for v in args.venues for r in judged_rows(v)]
+        if args.dump:
+            args.dump.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    results = []
+    for a, m, o in itertools.product((0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), (0.0, 0.1, 0.2, 0.3),
+                                     (0.01, 0.02, 0.05, 0.1, 0.2)):
+        s = simulate(rows, a, m, o)
+        results.append((a, m, o, s))
+    # the issue's targets: first >= .85, within >= .97, wrong <= .02, out stated as fact <= .10
+    def score(s):
+        return min(s["first"] / 0.85, s["within"] / 0.97, 1.0) - max(0.0, s["wrong"] - 0.02) * 5 \
+            - max(0.0, s["out_fact"] - 0.10) * 3
+    results.sort(key=lambda t: score(t[3]), reverse=True)
+    for a, m, o, s in results[:15]:
+        print(f"answer_at {a:.2f} margin {m:.2f} offer_at {o:.2f}: first {s['first']:.3f} within {s['within']:.3f} "
+              f"wrong {s['wrong']:.3f} passed {s['passed']:.3f} out stated {s['out_fact']:.3f} "
+              f"(in {s['n_in']}, out {s['n_out']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

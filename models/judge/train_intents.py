@@ -1,0 +1,118 @@
+"""A small classifier of what a question means (none, off topic, or one of four kinds of emergency) over
+its sentence embedding, fitted on the training venues' questions and the example sentences in
+kiosk/knowledge/prototypes.py. Plain numpy (multinomial logistic regression), in the kiosk's venv:
+
+    .venv/bin/python models/judge/train_intents.py models/judge/venues/* --out models/judge/intents.json
+
+Prints leave-one-group-out figures first (venues grouped by who wrote them: the t1- ... t7- prefixes), so
+each figure is on venues whose writer the classifier never saw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+CLASSES = ("none", "offtopic", "lost_child", "medical", "fire", "threat")
+
+
+def rows_of(venues: list[Path]) -> list[tuple[str, str, str]]:
+    """(group, text, class) for every question of every venue."""
+    out = []
+    for v in venues:
+        f = v / "questions.jsonl"
+        if not f.exists():
+            continue
+        group = v.name.split("-")[0]
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            cls = r["kind"] if r["scope"] == "emergency" else "offtopic" if r["scope"] == "offtopic" else "none"
+            if cls in CLASSES:
+                out.append((group, r["q"], cls))
+    return out
+
+
+def prototype_rows() -> list[tuple[str, str, str]]:
+    from kiosk.knowledge import prototypes as p
+
+    out = [("proto", t, k) for k, texts in p.EMERGENCY.items() for t in texts]
+    out += [("proto", t, "none") for t in p.NOT_EMERGENCY + p.VENUE]
+    out += [("proto", t, "offtopic") for t in p.OFF_TOPIC]
+    return out
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 600, lr: float = 2.0) -> np.ndarray:
+    """Weights (classes, dim + 1), balanced by class, full-batch gradient descent."""
+    n, d = x.shape
+    k = len(CLASSES)
+    xb = np.hstack([x, np.ones((n, 1), np.float32)])
+    w = np.zeros((k, d + 1), np.float32)
+    counts = np.bincount(y, minlength=k).astype(np.float32)
+    sample_w = (n / (k * np.maximum(counts, 1)))[y]
+    onehot = np.eye(k, dtype=np.float32)[y]
+    for _ in range(steps):
+        z = xb @ w.T
+        z -= z.max(1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(1, keepdims=True)
+        grad = ((p - onehot) * sample_w[:, None]).T @ xb / n + l2 * w
+        w -= lr * grad
+    return w
+
+
+def probs(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    z = np.hstack([x, np.ones((len(x), 1), np.float32)]) @ w.T
+    z -= z.max(1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(1, keepdims=True)
+
+
+def report(name: str, p: np.ndarray, y: np.ndarray, texts: list[str]) -> None:
+    for at in (0.5, 0.6, 0.7, 0.8):
+        em = [CLASSES.index(c) for c in ("lost_child", "medical", "fire", "threat")]
+        pe = p[:, em].max(1)
+        pred_e = pe >= at
+        is_e = np.isin(y, em)
+        off = p[:, 1] >= at
+        print(f"{name} at {at}: emergencies caught {int((pred_e & is_e).sum())}/{int(is_e.sum())}, ordinary called "
+              f"emergencies {int((pred_e & (y == 0)).sum())}/{int((y == 0).sum())}; off topic caught "
+              f"{int((off & (y == 1)).sum())}/{int((y == 1).sum())}, venue questions called off topic "
+              f"{int((off & (y == 0)).sum())}", file=sys.stderr)
+    bad = [texts[i] for i in np.where((p[:, 1] >= 0.7) & (y == 0))[0][:6]]
+    print(f"  e.g. venue questions called off topic: {bad}", file=sys.stderr)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("venues", nargs="+", type=Path)
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args()
+
+    from kiosk.knowledge.embed import Embedder
+
+    rows = rows_of(args.venues) + prototype_rows()
+    emb = Embedder().embed([t for _, t, _ in rows])
+    y = np.array([CLASSES.index(c) for _, _, c in rows])
+    groups = np.array([g for g, _, _ in rows])
+    texts = [t for _, t, _ in rows]
+    held_p = np.zeros((len(rows), len(CLASSES)), np.float32)
+    for g in sorted(set(groups) - {"proto"}):
+        train = groups != g
+        held_p[~train] = probs(fit(emb[train], y[train]), emb[~train])
+    mask = groups != "proto"
+    report("held out by writer", held_p[mask], y[mask], [t for t, m in zip(texts, mask) if m])
+    w = fit(emb, y)
+    args.out.write_text(json.dumps({"classes": CLASSES, "embedding": "minilm-l6-v2-int8",
+                                    "weights": np.round(w, 5).tolist()}) + "\n")
+    print(f"wrote {args.out} ({len(rows)} questions)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

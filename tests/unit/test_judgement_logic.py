@@ -1,0 +1,97 @@
+"""The decision on the judge's probabilities, identifiers, emergencies by words, and answer-first windows
+(pure logic; the trained judge itself is tested in tests/integration/test_answer_judge.py)."""
+
+import pytest
+
+from kiosk.domain.decide import Outcome, Policy, decide
+from kiosk.domain.emergency import EmergencyKind, built_in, kind_by_words, recognise
+from kiosk.domain.identifiers import holders, identifiers
+from kiosk.domain.models import Entry
+from kiosk.domain.passages import entry_sentences, rest_of, windows
+from kiosk.domain.ports import Judgement
+
+E = [Entry(f"f#{i}", f"Entry {i}", f"Body {i}.") for i in range(4)]
+
+
+def judged(*ps):
+    return [Judgement(e, p, windows(e)[0]) for e, p in zip(E, ps)]
+
+
+def test_answer_offer_or_pass_on():
+    policy = Policy(answer_at=0.6, margin=0.2, offer_at=0.1, choices=3)
+    assert decide(judged(0.9, 0.3), policy)[0] is Outcome.ANSWER
+    outcome, offered = decide(judged(0.9, 0.8, 0.5, 0.4), policy)        # two entries both likely: ask
+    assert outcome is Outcome.CLARIFY and [j.entry.id for j in offered] == ["f#0", "f#1", "f#2"]
+    assert decide(judged(0.9, 0.8), policy, identifier_wins=True)[0] is Outcome.ANSWER
+    assert decide(judged(0.3, 0.2), policy)[0] is Outcome.CLARIFY
+    assert decide(judged(0.05, 0.01), policy) == (Outcome.PASS_ON, [])
+    assert decide([], policy) == (Outcome.PASS_ON, [])
+
+
+@pytest.mark.parametrize("q, found", [
+    ("Where can I see the object with catalogue number 1217?", ["1217"]),
+    ("where is gate 14", ["14"]),
+    ("which platform for the B12 bus", ["b12"]),
+    ("how much for my 2 year old?", []),
+    ("is it open at 10am on sundays", []),
+    ("does it cost £100", []),
+    ("where's stall 23 and stall 7?", ["23", "7"]),
+])
+def test_identifiers(q, found):
+    assert identifiers(q) == found
+
+
+def test_holders_match_whole_tokens_only():
+    es = [Entry("a", "Object 1217: a vase", "In case 4."), Entry("b", "Object 1271: a jug", "In case 12171.")]
+    assert [e.id for e in holders("1217", es)] == ["a"]
+
+
+@pytest.mark.parametrize("q, kind", [
+    ("we have lost our son", EmergencyKind.LOST_PERSON),
+    ("I can't find my mummy", EmergencyKind.LOST_PERSON),
+    ("my friend can't breathe", EmergencyKind.MEDICAL),
+    ("there's smoke coming out of the cafe", EmergencyKind.FIRE),
+    ("I can smell burning near the toilets", EmergencyKind.FIRE),
+    ("a man has a knife", EmergencyKind.THREAT),
+    ("where is lost property?", None),
+    ("I lost my phone", None),
+    ("is smoking allowed?", None),
+    ("where are the fire exits?", None),
+    ("what time is the fire-eater show?", None),
+])
+def test_emergencies_by_words(q, kind):
+    assert kind_by_words(q) is kind
+
+
+class Sense:
+    def __init__(self, kind):
+        self.kind, self.asked = kind, []
+
+    def kind_by_meaning(self, question):
+        self.asked.append(question)
+        return self.kind
+
+
+def test_meaning_catches_what_words_miss_and_words_win_first():
+    assert recognise("my little lad's vanished", Sense(EmergencyKind.LOST_PERSON)) is EmergencyKind.LOST_PERSON
+    sense = Sense(EmergencyKind.MEDICAL)
+    assert recognise("a man has a knife", sense) is EmergencyKind.THREAT and sense.asked == []
+    assert recognise("where are the toilets?", Sense(None)) is None
+    assert recognise("where is lost property?", Sense(EmergencyKind.LOST_PERSON)) is None
+
+
+def test_built_in_instructions_name_the_number():
+    for kind in EmergencyKind:
+        assert "staff" in built_in(kind, "999")
+    assert "999" in built_in(EmergencyKind.MEDICAL, "999")
+
+
+def test_the_answer_first_window_and_the_rest():
+    body = "Adults pay 12 euros. Children under 16 pay 6 euros. Under 3s are free. Students pay 9 euros."
+    e = Entry("t#tickets", "Tickets", body)
+    ws = windows(e)
+    assert [w.said for w in ws][1] == "Children under 16 pay 6 euros. Under 3s are free."
+    assert rest_of(e, ws[1]) == "Adults pay 12 euros. Students pay 9 euros."
+    short = Entry("t#t", "Toilets", "On the ground floor. Next to the cafe.")
+    assert len(windows(short)) == 1 and windows(short)[0].said == "On the ground floor. Next to the cafe."
+    assert entry_sentences("- Mon: 9 to 5\n- Tue: closed") == ["Mon: 9 to 5", "Tue: closed"]
