@@ -31,7 +31,8 @@ from kiosk.domain.text import content_terms, validate_question, whole_sentences
 from kiosk.errors import KioskError
 
 CANDIDATES = 12
-JUDGED = 6          # candidates the answer judge reads (entries holding a named identifier come on top)
+LOST_PROPERTY = re.compile(r"\blost (?:property|and found|& found)\b", re.IGNORECASE)
+JUDGED = 8          # candidates the answer judge reads (entries holding a named identifier come on top)
 CLARIFY_PROMPT = "I'm not sure which of these you mean. Please choose one:"
 _LLM_UNSURE = re.compile(r"\b(?:(?:do not|don't|cannot|can't|am not able to) (?:know|find|say|help|answer)|"
                          r"not sure|no information|not mentioned|unknown)\b", re.IGNORECASE)
@@ -291,10 +292,8 @@ class TurnPipeline:
         for e in entries:
             if wanted.search(e.heading):
                 return e
-        if kind is EmergencyKind.LOST_PERSON:  # never lost property: a lost-person entry says so in its heading
-            return None
-        return next((e for e in entries if wanted.search(e.body) and "lost property" not in e.heading.lower()),
-                    None)
+        # else an entry whose text covers it, but never lost property (things, not people)
+        return next((e for e in entries if wanted.search(e.body) and not LOST_PROPERTY.search(e.heading)), None)
 
     def forget(self, session_id: str) -> None:
         """The session was wiped: its turns no longer shape the next visitor's questions."""

@@ -65,15 +65,18 @@ def _facts(q: EvalQuestion, answer: str) -> Verdict:
 
 
 def judge(q: EvalQuestion, answer: str, escalated: bool, declined: bool = False,
-          choices: Sequence[str] = (), emergency: str = "") -> Verdict:
+          choices: Sequence[str] = (), emergency: str = "", headings: Sequence[str] = ()) -> Verdict:
     """``escalated``: passed on to staff; ``declined``: refused as off-topic; ``choices``: what each "did you
-    mean ...?" choice would say (none for a plain answer); ``emergency``: the kind the kiosk answered."""
+    mean ...?" choice would say (none for a plain answer); ``emergency``: the kind the kiosk answered;
+    ``headings``: of the entries the answer came from (an emergency must get the pack's entry when it has one)."""
     if q.scope == "emergency":
         if not emergency or escalated:
             return Verdict(False, Miss.EMERGENCY_MISSED, answer[:120], Outcome.PASSED_ON if escalated else
                            Outcome.WRONG_FACT)
         if q.kind and emergency != q.kind:
             return Verdict(False, Miss.EMERGENCY_KIND, f"{emergency} for {q.kind}", Outcome.EMERGENCY)
+        if q.entry and q.entry not in headings:
+            return Verdict(False, Miss.EMERGENCY_KIND, f"not the pack's entry {q.entry!r}", Outcome.EMERGENCY)
         return Verdict(True, outcome=Outcome.EMERGENCY)
     if declined:
         outcome = Outcome.DECLINED

@@ -97,6 +97,7 @@ def _visits(questions: Iterable[EvalQuestion]) -> list[list[EvalQuestion]]:
 
 def evaluate(kiosk, questions: list[EvalQuestion], progress: Callable[[Row], None] | None = None) -> Report:
     report = Report()
+    heading = {e.id: e.heading for e in kiosk.index.entries()}
     for visit in _visits(questions):
         kiosk.reset_session()
         for q in visit:
@@ -104,7 +105,8 @@ def evaluate(kiosk, questions: list[EvalQuestion], progress: Callable[[Row], Non
             declined = a.reason is Reason.OFF_TOPIC
             said = [c.answer for c in a.choices]
             row = Row(q, a.answer, a.source, a.escalated,
-                      judge(q, a.answer, a.escalated, declined, said, a.emergency), declined,
+                      judge(q, a.answer, a.escalated, declined, said, a.emergency,
+                            [heading.get(i, "") for i in a.entry_ids]), declined,
                       tuple(c.public() for c in a.choices), a.emergency, tuple(a.entry_ids))
             report.rows.append(row)
             if progress:

@@ -19,6 +19,9 @@ from kiosk.hub.tables import devices, events
 
 SNAPSHOT = "kiosk.health.health.snapshot"
 OUTAGE = "kiosk.health.outage"
+EMERGENCY = "kiosk.health.emergency"
+EMERGENCY_KINDS = {"lost_child": "lost or found child", "medical": "someone ill or hurt", "fire": "fire or smoke",
+                   "threat": "a threat"}
 METER = "kiosk.usage.meter.v1"
 
 
@@ -96,6 +99,29 @@ def fleet(engine: Engine, offline_after_s: float, now: datetime | None = None) -
         t, snap = snaps.get(d.id, ("", {}))
         out.append(Kiosk(d.id, d.ring, d.state, online, seen, _aware(syncs.get(d.id)), snap, t, outages[d.id]))
     return sorted(out, key=lambda k: (k.online, k.id))
+
+
+@dataclass(frozen=True)
+class Urgent:
+    device: str
+    time: str
+    kind: str       # in words
+
+
+def emergencies(engine: Engine, hours: float = 24, now: datetime | None = None) -> list[Urgent]:
+    """Emergencies visitors reported at a kiosk in the last ``hours``, newest first (the top of the Fleet
+    page). A kind the hub does not know is shown as an emergency all the same."""
+    now = now or datetime.now(timezone.utc)
+    since = now - timedelta(hours=hours)
+    with engine.connect() as c:
+        rows = c.execute(select(events.c.source, events.c.time, events.c.data)
+                         .where(events.c.type == EMERGENCY, events.c.received_at >= since)
+                         .order_by(events.c.received_at.desc()).limit(50)).all()
+    out = []
+    for r in rows:
+        kind = r.data.get("kind") if isinstance(r.data, dict) else None
+        out.append(Urgent(r.source, _text(r.time, 32), EMERGENCY_KINDS.get(kind, "an emergency")))
+    return out
 
 
 @dataclass

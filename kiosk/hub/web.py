@@ -146,7 +146,7 @@ def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: 
                   "offline": sum(not k.online and k.state == "active" for k in kiosks),
                   "revoked": sum(k.state != "active" for k in kiosks)}
         return page("fleet.html", s=s, tab="fleet", kiosks=kiosks, counts=counts,
-                    offline_after=int(hub.offline_after_s))
+                    offline_after=int(hub.offline_after_s), urgent=reports.emergencies(engine))
 
     @app.post("/devices/{device_id}/revoke")
     async def revoke(device_id: str, request: Request):

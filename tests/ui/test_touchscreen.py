@@ -314,3 +314,35 @@ def test_a_new_kiosk_asks_for_a_staff_pin_at_first_start(tmp_path, screen_factor
         assert not any(w["code"] == "no_staff_pin" for w in kiosk.status()["warnings"])
     finally:
         kiosk.close()
+
+
+def test_did_you_mean_offers_big_buttons_and_a_tap_answers(real_kiosk, screen_factory):
+    """The third outcome on the touchscreen: the likeliest entries as buttons plus "None of these"; a tap
+    answers from that entry. (The judge is made unsure of everything, so the test does not depend on how sure
+    the trained model happens to be.)"""
+    import dataclasses
+
+    from kivy.metrics import dp
+    from kivy.uix.button import Button
+
+    sure = real_kiosk.pipeline.config
+    real_kiosk.pipeline.config = dataclasses.replace(sure, judge_answer_at=0.9999)
+    try:
+        s = screen_factory(real_kiosk)
+        ids = s.root.ids
+        s.p.submit_text("where can i spend a penny")
+        s.until(lambda: s.p.state.turns and not s.p.state.busy)
+        s.pump(3)
+        box = ids.turns.children[0]
+        buttons = [w for w in box.walk() if isinstance(w, Button)]
+        labels = [b.text for b in buttons]
+        assert "Toilets" in labels and labels[-1] == "None of these - ask a member of staff", labels
+        assert all(b.height >= dp(48) and b.width >= dp(48) for b in buttons)
+        s.tap(next(b for b in buttons if b.text == "Toilets"))
+        s.until(lambda: not s.p.state.busy and not s.p.state.turns[-1].choices)
+        s.pump(3)
+        assert "ground floor" in ids.turns.children[0].text.lower()
+        rows = real_kiosk.store.session_turns(real_kiosk.session_id)
+        assert rows[-1]["entry_ids"] == '["facilities#toilets"]', rows[-1]
+    finally:
+        real_kiosk.pipeline.config = sure

@@ -42,3 +42,21 @@ def test_the_file_format_and_its_errors(tmp_path):
     f.write_bytes(b"\xff\xfe\x00binary")
     with pytest.raises(InputError):
         load_questions(f)
+
+
+def test_outcomes_of_the_three_way_decision():
+    from kiosk.evaluation.judge import Outcome
+
+    assert judge(q(facts=("9",)), "Students pay 9 euros.", False).outcome is Outcome.RIGHT_FIRST
+    assert judge(q(facts=("9",)), "Students pay 8 euros.", False).outcome is Outcome.WRONG_FACT
+    v = judge(q(facts=("9",)), "Did you mean", False, choices=["Adults pay 14.", "Students pay 9 euros."])
+    assert not v.passed and v.outcome is Outcome.RIGHT_IN_CHOICE and "choice 2" in v.detail
+    assert judge(q(facts=("9",)), "Did you mean", False, choices=["Adults pay 14."]).outcome is Outcome.CHOICES_WRONG
+    assert judge(q(scope="out"), "Did you mean", False, choices=["x"]).outcome is Outcome.OFFERED
+    assert judge(q(scope="out"), "The café opens at 10.", False).outcome is Outcome.WRONG_FACT
+    assert not judge(q(scope="offtopic"), "I don't know", True).passed  # off topic must be declined
+    em = q(scope="emergency", kind="fire", entry="Fire and evacuation")
+    assert judge(em, "Leave by the nearest exit.", False, emergency="fire", headings=["Fire and evacuation"]).passed
+    assert not judge(em, "Leave by the nearest exit.", False, emergency="fire", headings=["Toilets"]).passed
+    assert judge(em, "...", False, emergency="medical").miss is Miss.EMERGENCY_KIND
+    assert judge(em, "I don't know", True).miss is Miss.EMERGENCY_MISSED
