@@ -238,6 +238,10 @@ class HubConfig:
                      "canary,all")
     regression_check_s: float = doc("How often rolling releases are checked for a regression after the update "
                                     "(escalation rate, answer latency) and halted if they regressed.", 60.0)
+    slow_request_s: float = doc("A connection must send a request's head, and then its body, within this long "
+                                "or it is closed (slow clients cannot hold sockets for ever).", 20.0)
+    login_checks: int = doc("Password checks run at once (each takes 64 MiB and most of a core).", 1)
+    login_waiting: int = doc("Logins that may wait for a password check; beyond that a login is answered 429.", 4)
 
 
 @dataclass(frozen=True)

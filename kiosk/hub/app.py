@@ -23,6 +23,8 @@ from sqlalchemy import Engine
 from kiosk.config import HubConfig
 from kiosk.hub import store
 from kiosk.hub.auth import _refuse, authenticate, read_body, signed_route
+from kiosk.hub.guard import MAX_BODY, RequestGuard
+from kiosk.hub.logins import LoginGate, LoginShield
 from kiosk.signatures import MAX_SKEW_S
 
 UPSTREAM_SLOTS = 8
@@ -80,6 +82,11 @@ def check_meter(data: Any) -> str:
 def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | None = None) -> FastAPI:
     hub_config = hub_config or HubConfig()
     app = FastAPI(title="kiosk hub", docs_url=None, redoc_url=None)
+    # Every body bounded and timed before any route reads it; refusals close the connection.
+    app.add_middleware(RequestGuard, max_body=MAX_BODY, body_s=hub_config.slow_request_s)
+    # Outermost: a login whose refusal is already known costs the least a request can.
+    logins = LoginGate(hub_config.login_checks, hub_config.login_waiting)
+    app.add_middleware(LoginShield, gate=logins)
 
     def prune_forever() -> None:  # nonces older than any acceptable signature are forgotten, once a minute
         while True:
@@ -136,7 +143,7 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
         return {"accepted": new, "duplicates": len(rows) - new, "rejected": rejected}
 
     @app.get("/healthz")
-    def healthz() -> dict:
+    async def healthz() -> dict:  # on the event loop: it never waits for a worker thread
         return {"ok": True}
 
     @app.post("/v1/enrol")
@@ -176,7 +183,7 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
     install_updates(app, engine)
     from kiosk.hub.web import install_dashboard
 
-    install_dashboard(app, engine, hub_config, public_url)
+    install_dashboard(app, engine, hub_config, public_url, logins)
 
     def label(v: str) -> str:
         return str(v).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from kiosk.hub import store
+from kiosk.hub.guard import MAX_BODY
 from kiosk.signatures import SignatureError, parse, verify
 
-MAX_BODY = 1024 * 1024
 
 
 def _refuse(status: int, code: str, reason: str) -> JSONResponse:
@@ -36,17 +36,25 @@ def authenticate(engine: Engine, headers, method: str, path: str, body: bytes):
     return dev, signed
 
 
-async def read_body(request: Request) -> bytes | JSONResponse:
-    """The request's body, or a 413 once it passes MAX_BODY (declared or streamed)."""
+async def read_body(request: Request, most: int = MAX_BODY) -> bytes | JSONResponse:
+    """The request's body, or a 413 once it passes ``most`` bytes (declared or streamed); the connection is
+    then closed, so the rest is never read."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        return _refuse(413, "too_large", f"the body is over {MAX_BODY} bytes")
-    body = b""
+    if declared and declared.isdigit() and int(declared) > most:
+        return _too_large(most)
+    chunks, size = [], 0
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return _refuse(413, "too_large", f"the body is over {MAX_BODY} bytes")
-    return body
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > most:
+            return _too_large(most)
+    return b"".join(chunks)
+
+
+def _too_large(most: int) -> JSONResponse:
+    r = _refuse(413, "too_large", f"the body is over {most} bytes")
+    r.headers["Connection"] = "close"
+    return r
 
 
 def signed_device(engine: Engine, request: Request, body: bytes):

@@ -71,6 +71,8 @@ users = Table(
     Column("name", String(64), primary_key=True),
     Column("password_hash", String(256), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("failed_logins", Integer, nullable=False, default=0),   # wrong passwords in a row
+    Column("retry_at", DateTime(timezone=True)),                   # no password check before this (backoff)
 )
 
 web_sessions = Table(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -21,6 +22,8 @@ from starlette.concurrency import run_in_threadpool
 
 from kiosk.config import HubConfig
 from kiosk.hub import charts, queue, reports, store, users
+from kiosk.hub.auth import read_body
+from kiosk.hub.logins import Busy, LoginGate
 
 COOKIE = "hub_session"
 MAX_FORM = 64 * 1024
@@ -55,7 +58,8 @@ REASONS = {"": "being asked now", "no_upstream": "no upstream model is configure
 _env.filters["reason"] = lambda code: REASONS.get(code, code)
 
 
-def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: str = "") -> None:
+def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: str = "",
+                      gate: LoginGate | None = None) -> None:
     secure = public_url.startswith("https://")
 
     def page(name: str, status: int = 200, **ctx) -> HTMLResponse:
@@ -64,14 +68,15 @@ def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: 
     def session_of(request: Request) -> users.Session | None:
         return users.session_for(engine, request.cookies.get(COOKIE))
 
-    async def form_of(request: Request) -> dict[str, list[str]] | None:
-        body = await request.body()
-        if len(body) > MAX_FORM:
-            return None
+    async def form_of(request: Request) -> dict[str, list[str]] | Response:
+        """The form, read no further than MAX_FORM bytes (a larger body is refused, 413, and never read)."""
+        body = await read_body(request, MAX_FORM)
+        if not isinstance(body, bytes):
+            return body
         try:
             return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=2000)
         except (UnicodeDecodeError, ValueError):
-            return None
+            return PlainTextResponse("the form is not UTF-8 or has too many fields", status_code=400)
 
     def same_origin(request: Request) -> bool:
         """A changing form must come from a page of this hub (browsers send Origin on POST)."""
@@ -89,8 +94,8 @@ def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: 
         if s is None:
             return to_login()
         form = await form_of(request)
-        if form is None:
-            return PlainTextResponse("the form is too large or not UTF-8", status_code=400)
+        if isinstance(form, Response):
+            return form
         if not same_origin(request) or not users.csrf_ok(s, (form.get("csrf") or [""])[0]):
             return PlainTextResponse("this form is stale or did not come from the dashboard: reload the page",
                                      status_code=403)
@@ -108,18 +113,43 @@ def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: 
         return RedirectResponse("/fleet", status_code=303)
 
     @app.get("/login", response_class=HTMLResponse)
-    def login_page(request: Request):
+    async def login_page(request: Request):
         return page("login.html", error="")
+
+    gate = gate or LoginGate(hub.login_checks, hub.login_waiting)
+
+    def wait_page(seconds: float, error: str) -> HTMLResponse:
+        r = page("login.html", 429, error=error)
+        r.headers["Retry-After"] = str(max(1, math.ceil(seconds)))
+        return r
 
     @app.post("/login")
     async def login(request: Request):
-        form = await form_of(request) or {}
+        """Strangers reach this: nothing here takes a worker the kiosks need, and a password is checked only
+        with a free place on a check thread, for an address and an account not backing off."""
+        address = request.client.host if request.client else "?"
+        wait = gate.retry_after(address)
+        if wait:
+            return wait_page(wait, f"Too many failed logins from here: try again in {math.ceil(wait)} s.")
+        form = await form_of(request)
+        if isinstance(form, Response):
+            return form
         name, password = (form.get("name") or [""])[0], (form.get("password") or [""])[0]
         if not same_origin(request):
             return page("login.html", 403, error="This form did not come from the dashboard.")
-        ok = bool(name) and await run_in_threadpool(users.check_password, engine, name, password)
-        if not ok:
+        if not name:
             return page("login.html", 401, error="Wrong name or password.")
+        try:
+            result = await gate.run(users.check_login, engine, name, password)
+        except Busy:
+            return wait_page(5, "The hub is busy checking other logins: try again in a few seconds.")
+        if result.retry_after_s:
+            return wait_page(result.retry_after_s, "Too many failed logins for this name: try again in "
+                             f"{math.ceil(result.retry_after_s)} s.")
+        if not result.ok:
+            gate.failed(address)
+            return page("login.html", 401, error="Wrong name or password.")
+        gate.succeeded(address)
         token, _ = await run_in_threadpool(users.open_session, engine, name, hub.session_hours)
         r = RedirectResponse("/fleet", status_code=303)
         r.set_cookie(COOKIE, token, max_age=int(hub.session_hours * 3600), httponly=True, samesite="strict",
