@@ -66,14 +66,14 @@ def test_an_enrolled_kiosk_delivers_its_outbox_signed_and_each_event_is_held_onc
     assert stats["events"].get("kiosk.usage.meter.v1", 0) >= 1, (sent, stats)
     # The same events again (a retry after a lost reply): held once.
     key = device_key(data)
-    ev = {"specversion": "1.0", "id": "retry-1", "source": device, "type": "kiosk.health.test",
+    ev = {"specversion": "1.0", "id": "retry-1", "source": device, "type": "kiosk.health.started",
           "time": "2026-11-26T00:00:00Z", "data": {}}
     for expected in (1, 0):
         body = json.dumps([ev]).encode()
         r = httpx.post(f"{url}/v1/events", content=body, headers=sign_request(key, device, "POST", "/v1/events", body))
         assert r.status_code == 200 and r.json()["accepted"] == expected, r.text
     metrics = httpx.get(f"{url}/metrics").text
-    assert 'kiosk_hub_events{type="kiosk.health.test"} 1' in metrics and 'kiosk_hub_devices{state="active"} 1' in metrics
+    assert 'kiosk_hub_events{type="kiosk.health.started"} 1' in metrics and 'kiosk_hub_devices{state="active"} 1' in metrics
     # A code is spent once.
     code = hub_cli(db, "enrol-code").stdout.strip()
     assert kiosk(tmp_path / "k2", "enrol", url, code).returncode == 0
@@ -90,7 +90,7 @@ def test_bad_requests_are_refused_with_a_reason_and_nothing_is_stored(hub, tmp_p
     key = device_key(data)
 
     def event(i, source=device):
-        return {"specversion": "1.0", "id": f"e{i}", "source": source, "type": "kiosk.health.test",
+        return {"specversion": "1.0", "id": f"e{i}", "source": source, "type": "kiosk.health.started",
                 "time": "2026-11-26T00:00:00Z", "data": {"i": i}}
 
     def post(body: bytes, headers: dict) -> httpx.Response:
@@ -132,7 +132,7 @@ def test_bad_requests_are_refused_with_a_reason_and_nothing_is_stored(hub, tmp_p
     b5 = json.dumps([event(5)]).encode()
     r = post(b5, sign_request(key, device, "POST", "/v1/events", b5))
     assert (r.status_code, r.json()["error"]) == (403, "revoked")
-    assert json.loads(hub_cli(db, "stats", "--json").stdout)["events"] == {"kiosk.health.test": 2}  # e3, e1
+    assert json.loads(hub_cli(db, "stats", "--json").stdout)["events"] == {"kiosk.health.started": 2}  # e3, e1
     assert httpx.get(f"{url}/healthz").status_code == 200
 
 
