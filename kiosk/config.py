@@ -242,6 +242,10 @@ class HubConfig:
                                 "or it is closed (slow clients cannot hold sockets for ever).", 20.0)
     login_checks: int = doc("Password checks run at once (each takes 64 MiB and most of a core).", 1)
     login_waiting: int = doc("Logins that may wait for a password check; beyond that a login is answered 429.", 4)
+    metrics_token_env: str = doc("Environment variable holding the bearer token GET /metrics asks for "
+                                 "(Authorization: Bearer ...); unset or empty = /metrics is not served.",
+                                 "KIOSK_HUB_METRICS_TOKEN")
+    openapi: bool = doc("Serve /openapi.json, the list of every route; off, strangers are not handed it.", False)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -39,7 +41,8 @@ DEVICE_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")  # as a signature's keyid all
 
 def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | None = None) -> FastAPI:
     hub_config = hub_config or HubConfig()
-    app = FastAPI(title="kiosk hub", docs_url=None, redoc_url=None)
+    app = FastAPI(title="kiosk hub", docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json" if hub_config.openapi else None)
     # Every body bounded and timed before any route reads it; refusals close the connection.
     app.add_middleware(RequestGuard, max_body=MAX_BODY, body_s=hub_config.slow_request_s)
     # Outermost: a login whose refusal is already known costs the least a request can.
@@ -146,8 +149,19 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
     def label(v: str) -> str:
         return str(v).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
-    @app.get("/metrics")
-    def metrics() -> PlainTextResponse:
+    metrics_token = os.environ.get(hub_config.metrics_token_env, "") if hub_config.metrics_token_env else ""
+
+    @app.get("/metrics", response_model=None)
+    def metrics(request: Request) -> PlainTextResponse | JSONResponse:
+        """Prometheus text, for the holder of the metrics token only (devices and event types are no
+        stranger's business); without a token configured, not served at all."""
+        if not metrics_token:
+            return _refuse(404, "not_found", "not found")
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {metrics_token}".encode()):
+            r = _refuse(401, "unauthorized", "GET /metrics needs Authorization: Bearer <the metrics token>")
+            r.headers["WWW-Authenticate"] = "Bearer"
+            return r
         s = store.stats(engine)
         lines = ["# HELP kiosk_hub_devices Enrolled devices by state.", "# TYPE kiosk_hub_devices gauge"]
         lines += [f'kiosk_hub_devices{{state="{label(k)}"}} {v}' for k, v in sorted(s["devices"].items())]

@@ -16,6 +16,17 @@ from kiosk.signatures import SignatureError, parse, verify
 
 
 
+def _nobody() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.Raw,
+                                                                   serialization.PublicFormat.Raw)
+
+
+_NOBODY = _nobody()
+
+
 def _refuse(status: int, code: str, reason: str) -> JSONResponse:
     return JSONResponse({"error": code, "reason": reason}, status_code=status)
 
@@ -26,9 +37,11 @@ def authenticate(engine: Engine, headers, method: str, path: str, body: bytes):
     try:
         signed = parse(headers)
         dev = store.device(engine, signed.keyid)
+        # An unknown device is checked against a key nobody holds: refused exactly as a wrong signature is,
+        # so the answer never tells an enrolled device id from one that is not.
+        verify(headers, method, path, body, dev.public_key if dev is not None else _NOBODY)
         if dev is None:
-            return _refuse(401, "unknown_device", f"device {signed.keyid!r} is not enrolled")
-        verify(headers, method, path, body, dev.public_key)
+            raise SignatureError("bad_signature", "the signature does not verify with the device's key")
     except SignatureError as exc:
         return _refuse(401, exc.code, exc.message)
     if dev.state != "active":

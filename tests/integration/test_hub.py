@@ -23,10 +23,14 @@ def hub_cli(db: str, *args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=120)
 
 
+METRICS_TOKEN = "metrics-token-for-the-tests"
+METRICS = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+
+
 @pytest.fixture
 def hub(tmp_path):
     db = f"sqlite:///{tmp_path / 'hub.db'}"
-    p, url = start_hub(db)
+    p, url = start_hub(db, env={"KIOSK_HUB_METRICS_TOKEN": METRICS_TOKEN})
     try:
         yield url, db
     finally:
@@ -72,7 +76,9 @@ def test_an_enrolled_kiosk_delivers_its_outbox_signed_and_each_event_is_held_onc
         body = json.dumps([ev]).encode()
         r = httpx.post(f"{url}/v1/events", content=body, headers=sign_request(key, device, "POST", "/v1/events", body))
         assert r.status_code == 200 and r.json()["accepted"] == expected, r.text
-    metrics = httpx.get(f"{url}/metrics").text
+    assert httpx.get(f"{url}/metrics").status_code == 401  # issue 24, row 12: behind the token
+    assert httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    metrics = httpx.get(f"{url}/metrics", headers=METRICS).text
     assert 'kiosk_hub_events{type="kiosk.health.started"} 1' in metrics and 'kiosk_hub_devices{state="active"} 1' in metrics
     # A code is spent once.
     code = hub_cli(db, "enrol-code").stdout.strip()
@@ -103,15 +109,19 @@ def test_bad_requests_are_refused_with_a_reason_and_nothing_is_stored(hub, tmp_p
         "wrongly signed": (body, sign_request(Ed25519PrivateKey.generate(), device, "POST", "/v1/events", body),
                            401, "bad_signature"),
         "tampered body": (json.dumps([event(2)]).encode(), signed, 401, "bad_digest"),
+        # Issue 24, row 12: an unknown device is refused as a wrong signature is, word for word.
         "unknown device": (body, sign_request(key, "kiosk-nobody", "POST", "/v1/events", body), 401,
-                           "unknown_device"),
+                           "bad_signature"),
         "stale": (body, sign_request(key, device, "POST", "/v1/events", body, now=time.time() - 3600), 401, "stale"),
         "oversized": (b"[" + b" " * (1024 * 1024 + 10) + b"]", {}, 413, "too_large"),
     }
+    answers = {}
     for name, (b, h, status, code) in cases.items():
         r = post(b, h)
         assert (r.status_code, r.json()["error"]) == (status, code), (name, r.text)
         assert r.json()["reason"]
+        answers[name] = r.json()
+    assert answers["unknown device"] == answers["wrongly signed"]
     bad_json = b"{not json"
     r = post(bad_json, sign_request(key, device, "POST", "/v1/events", bad_json))
     assert (r.status_code, r.json()["error"]) == (400, "malformed_json")
@@ -218,7 +228,7 @@ def test_malformed_signatures_enrolments_and_event_types_get_4xx_not_500(hub, tm
     b = json.dumps([ev, {**ev, "id": "t2", "type": "kiosk.ok", "data": {"s": "a\u0000b"}}]).encode()
     r = httpx.post(f"{url}/v1/events", content=b, headers=sign_request(key, device, "POST", "/v1/events", b))
     assert r.status_code == 200 and r.json()["accepted"] == 0 and len(r.json()["rejected"]) == 2, r.text
-    assert "fake" not in httpx.get(f"{url}/metrics").text
+    assert "fake" not in httpx.get(f"{url}/metrics", headers=METRICS).text
 
 
 def test_an_enrolled_kiosk_whose_key_is_gone_keeps_its_events_and_says_why(hub, tmp_path):

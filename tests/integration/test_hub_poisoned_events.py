@@ -36,7 +36,7 @@ GOOD_SNAPSHOT = {"tier": "full", "latency_ms_p50": 400.0, "latency_ms_p95": 900.
 
 
 def test_poisoned_events_are_rejected_alone_and_every_page_still_renders(db, tmp_path):
-    hub, url = start_hub(db)
+    hub, url = start_hub(db, env={"KIOSK_HUB_METRICS_TOKEN": "m-token"})
     try:
         assert hub_cli(db, "admin", "add-user", "ops", "--password-stdin", input_=PASSWORD + "\n").returncode == 0
         device, key = enrol_key(url, db)
@@ -63,7 +63,8 @@ def test_poisoned_events_are_rejected_alone_and_every_page_still_renders(db, tmp
         assert out["accepted"] == 2, out
         assert [x["index"] for x in out["rejected"]] == list(range(2, 2 + len(poisoned))), out
         assert all(x["reason"] for x in out["rejected"])
-        assert "made.up" not in httpx.get(f"{url}/metrics").text
+        metrics = httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer m-token"})
+        assert metrics.status_code == 200 and "made.up" not in metrics.text
         web = httpx.Client(base_url=url)
         assert web.post("/login", data={"name": "ops", "password": PASSWORD}).status_code == 303
         for path in ("/fleet", "/usage", "/usage.csv", "/questions", "/releases"):

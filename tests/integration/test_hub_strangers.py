@@ -252,3 +252,11 @@ def test_slow_and_dropped_connections_are_closed_and_cost_one_log_line(hub):
     assert "Traceback" not in text, text[-2000:]
     dropped = [line for line in text.splitlines() if "went away" in line]
     assert len(dropped) == 50, text[-2000:]
+
+
+def test_strangers_are_not_handed_the_routes_or_the_metrics(hub):
+    """Row 12: no OpenAPI document or docs pages; /metrics not served without a configured token (with one,
+    only to its holder: tests/integration/test_hub.py)."""
+    url = hub[0]
+    for path in ("/openapi.json", "/docs", "/redoc", "/metrics"):
+        assert httpx.get(f"{url}{path}").status_code == 404, path
