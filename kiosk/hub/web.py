@@ -54,6 +54,7 @@ REASONS = {"": "being asked now", "no_upstream": "no upstream model is configure
            "upstream_down": "the upstream did not answer", "upstream_error": "the upstream answered with an error",
            "upstream_unknown": "the upstream found no answer in the pack",
            "ungrounded": "the upstream's answer is not supported by the pack",
+           "content_free": "the upstream's answer says nothing the pack decides (a bare yes or no)",
            "no_pack": "the kiosk sent no pack text to check an answer against"}
 _env.filters["reason"] = lambda code: REASONS.get(code, code)
 
