@@ -37,6 +37,8 @@ CE_BATCH = "application/cloudevents-batch+json"
 
 
 DEVICE_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")  # as a signature's keyid allows
+# A new device's id also starts with a letter or digit: "." and ".." are path segments a browser rewrites.
+NEW_DEVICE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | None = None) -> FastAPI:
@@ -118,8 +120,9 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
             device_id, code = req["device_id"], str(req["code"])
         except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
             return _refuse(400, "malformed", "expected JSON {code, device_id, public_key (base64)}")
-        if not isinstance(device_id, str) or not DEVICE_ID.match(device_id):
-            return _refuse(400, "malformed", "device_id must be 1-128 letters, digits, dots, dashes or underscores")
+        if not isinstance(device_id, str) or not NEW_DEVICE_ID.match(device_id):
+            return _refuse(400, "malformed", "device_id must be 1-128 letters, digits, dots, dashes or underscores, "
+                           "starting with a letter or digit")
         try:
             ring = await run_in_threadpool(store.enrol, engine, code, device_id, key)
         except store.EnrolError as exc:

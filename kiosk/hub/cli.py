@@ -93,7 +93,11 @@ def cmd_hub(args) -> int:
 
         return cmd_release(engine, args, _config(args).hub)
     if args.hub_cmd == "enrol-code":
-        code = store.new_code(engine, args.ring)
+        try:
+            code = store.new_code(engine, args.ring)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
         print(json.dumps({"code": code, "ring": args.ring}) if args.json else code)
         return 0
     if args.hub_cmd == "revoke":

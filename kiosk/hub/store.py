@@ -4,6 +4,7 @@ processes on one database: every check-and-change is one statement the database 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from kiosk.hub.tables import devices, enrol_codes, escalations, events, nonces
 
 CODE_TTL = timedelta(hours=24)
+RING = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def now() -> datetime:
@@ -25,7 +27,10 @@ def _hash(code: str) -> str:
 
 
 def new_code(engine: Engine, ring: str = "all") -> str:
-    """A one-time enrolment code (shown once; only its hash is kept), valid for a day."""
+    """A one-time enrolment code (shown once; only its hash is kept), valid for a day. ValueError for a ring
+    name that is not 1-64 letters, digits, dots, dashes or underscores."""
+    if not RING.match(ring):
+        raise ValueError("a ring name is 1-64 letters, digits, dots, dashes or underscores")
     code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
     t = now()
     with engine.begin() as c:
@@ -70,9 +75,6 @@ def _enrol(engine: Engine, code: str, device_id: str, public_key: bytes) -> str:
 def device(engine: Engine, device_id: str):
     with engine.connect() as c:
         return c.execute(select(devices).where(devices.c.id == device_id)).first()
-
-
-RING = __import__("re").compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def set_ring(engine: Engine, device_id: str, ring: str) -> bool:

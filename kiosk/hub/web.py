@@ -179,6 +179,16 @@ def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: 
         return page("fleet.html", s=s, tab="fleet", kiosks=kiosks, counts=counts,
                     offline_after=int(hub.offline_after_s))
 
+    @app.post("/devices/revoke")
+    async def revoke_posted(request: Request):
+        """The Fleet page's Revoke: the id in the form, so no id ("..", an id enrolled before ids were checked)
+        can be turned into another path by the browser."""
+        got = await guarded(request)
+        if isinstance(got, Response):
+            return got
+        await run_in_threadpool(store.revoke, engine, (got[1].get("device") or [""])[0])
+        return RedirectResponse("/fleet", status_code=303)
+
     @app.post("/devices/{device_id}/revoke")
     async def revoke(device_id: str, request: Request):
         got = await guarded(request)

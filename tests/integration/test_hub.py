@@ -210,11 +210,15 @@ def test_malformed_signatures_enrolments_and_event_types_get_4xx_not_500(hub, tm
     deep = b"[" * 100000 + b"]" * 100000
     r = httpx.post(f"{url}/v1/enrol", content=deep[:1000000])
     assert r.status_code == 400, r.text
-    for bad_id in (None, 'a"b', "x" * 200):
+    # Issue 24, row 9: "." and ".." (paths a browser rewrites), a leading dash or dot, a slash.
+    for bad_id in (None, 'a"b', "x" * 200, ".", "..", ".hidden", "-x", "a/b", "a/../b"):
         code = hub_cli(db, "enrol-code").stdout.strip()
         r = httpx.post(f"{url}/v1/enrol", json={"code": code, "device_id": bad_id,
                                                 "public_key": base64.b64encode(b"k" * 32).decode()})
         assert r.status_code == 400, (bad_id, r.text)
+    assert json.loads(hub_cli(db, "stats", "--json").stdout)["devices"] == {"active": 1}
+    p = hub_cli(db, "enrol-code", "--ring", "../all")  # ring names are checked when a code is made
+    assert p.returncode == 2 and "ring name" in p.stderr
     # Someone else's device id and (public) key with a valid code: refused, the device keeps its ring.
     from kiosk.identity import public_key_bytes
 

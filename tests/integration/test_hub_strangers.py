@@ -260,3 +260,19 @@ def test_strangers_are_not_handed_the_routes_or_the_metrics(hub):
     url = hub[0]
     for path in ("/openapi.json", "/docs", "/redoc", "/metrics"):
         assert httpx.get(f"{url}{path}").status_code == 404, path
+
+
+def test_a_request_with_both_content_length_and_transfer_encoding_is_refused(hub):
+    """Issue 24, part 5: two framings of one body mean two different requests to two different readers (a proxy
+    and the hub): refused, and the connection closed."""
+    url = hub[0]
+    host, port = _addr(url)
+    for path in ("/login", "/v1/events"):
+        s = socket.create_connection((host, port), timeout=10)
+        s.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        got = b""
+        while chunk := s.recv(65536):
+            got += chunk
+        s.close()
+        assert _status(got) == 400 and got.count(b"HTTP/1.1") == 1, (path, got[:300])  # nothing smuggled after it
