@@ -62,6 +62,7 @@ _env.filters["reason"] = lambda code: REASONS.get(code, code)
 def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: str = "",
                       gate: LoginGate | None = None) -> None:
     secure = public_url.startswith("https://")
+    gate = gate or LoginGate(hub.login_checks, hub.login_waiting)
 
     def page(name: str, status: int = 200, **ctx) -> HTMLResponse:
         return HTMLResponse(_env.get_template(name).render(**ctx), status_code=status, headers=HEADERS)
@@ -102,12 +103,29 @@ def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: 
                                      status_code=403)
         return s, form
 
+    async def reauth(s: users.Session, form: dict[str, list[str]]) -> Response | None:
+        """None if the form carries the session user's password; else the refusal. For actions that reach
+        kiosks (publish, promote, roll back): a session alone is not enough. Checked like a login (the same
+        queue and backoff; a wrong password counts as a failed login)."""
+        password = (form.get("password") or [""])[0]
+        if not password:
+            return PlainTextResponse("enter your password to do this", status_code=403)
+        try:
+            result = await gate.run(users.check_login, engine, s.user, password)
+        except Busy:
+            return PlainTextResponse("the hub is busy checking logins: try again in a few seconds", 429,
+                                     headers={"Retry-After": "5"})
+        if result.retry_after_s:
+            return PlainTextResponse(f"too many wrong passwords: try again in {math.ceil(result.retry_after_s)} s",
+                                     429, headers={"Retry-After": str(math.ceil(result.retry_after_s))})
+        return None if result.ok else PlainTextResponse("wrong password", status_code=403)
+
     from types import SimpleNamespace
 
     from kiosk.hub.web_releases import install_releases
 
     install_releases(app, engine, hub, SimpleNamespace(page=page, session_of=session_of, guarded=guarded,
-                                                       to_login=to_login))
+                                                       to_login=to_login, reauth=reauth))
 
     @app.get("/", include_in_schema=False)
     def root():
@@ -116,8 +134,6 @@ def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: 
     @app.get("/login", response_class=HTMLResponse)
     async def login_page(request: Request):
         return page("login.html", error="")
-
-    gate = gate or LoginGate(hub.login_checks, hub.login_waiting)
 
     def wait_page(seconds: float, error: str) -> HTMLResponse:
         r = page("login.html", 429, error=error)

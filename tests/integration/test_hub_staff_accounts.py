@@ -92,3 +92,44 @@ def test_database_files_are_created_readable_by_their_owner_only(tmp_path):
     files = [tmp_path / "hub.db", data / "kiosk.db", data / "knowledge.db"]
     files += [f for f in (tmp_path.glob("hub.db-*")) if f.exists()] + list(data.glob("*.db-wal"))
     assert {str(f): oct(_mode(f)) for f in files} == {str(f): oct(0o600) for f in files}
+
+
+def test_a_session_alone_cannot_publish_promote_or_roll_back(tmp_path):
+    """Row 6: with a copied session cookie, an entry can be saved but not put in front of the kiosks: publish,
+    promote and roll back ask for the password again, and a release from the dashboard always starts at the
+    first ring, with a health-check question."""
+    import json
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    key = json.loads(subprocess.run([sys.executable, "-m", "kiosk", "keys", "generate", "--out",
+                                     str(tmp_path / "keys"), "--json"], capture_output=True, text=True,
+                                    timeout=120).stdout)
+    db = f"sqlite:///{tmp_path / 'hub.db'}"
+    pack = Path(__file__).resolve().parents[2] / "assets" / "packs" / "harbourlight"
+    assert hub_cli(db, "pack", "import", str(pack), "--name", "hl").returncode == 0
+    hub, url = start_hub(db, env={"KIOSK_HUB_SIGNING_KEY": key["private_key"], "KIOSK_HUB_RINGS": "canary,all"})
+    try:
+        assert _add(db, "alice", OLD) == 0
+        status, web = _login(url, "alice", OLD)
+        assert status == 303
+        csrf = re.search(r'name="csrf" value="([^"]+)"', web.get("/releases").text).group(1)
+        form = {"csrf": csrf, "pack": "hl", "probe": "When is the museum open?", "rings": "all"}
+        assert web.post("/releases/publish", data=form).status_code == 403                   # no password
+        assert web.post("/releases/publish", data={**form, "password": "not it"}).status_code == 403
+        assert web.post("/releases/publish", data={**form, "password": OLD, "probe": " "}).status_code == 400
+        assert json.loads(hub_cli(db, "release", "list", "--json").stdout) == []
+        r = web.post("/releases/publish", data={**form, "password": OLD})
+        assert r.status_code == 303, r.text
+        (rel,) = json.loads(hub_cli(db, "release", "list", "--json").stdout)
+        assert rel["rings"] == ["canary", "all"] and rel["stage"] == 0  # "rings=all" asked for, canary first
+        assert web.post(f"/releases/{rel['id']}/promote", data={"csrf": csrf}).status_code == 403
+        assert web.post(f"/releases/{rel['id']}/rollback", data={"csrf": csrf}).status_code == 403
+        assert json.loads(hub_cli(db, "release", "list", "--json").stdout)[0]["stage"] == 0
+        assert web.post(f"/releases/{rel['id']}/promote", data={"csrf": csrf, "password": OLD}).status_code == 303
+        assert json.loads(hub_cli(db, "release", "list", "--json").stdout)[0]["stage"] == 1
+    finally:
+        hub.terminate()
+        hub.wait(timeout=10)
