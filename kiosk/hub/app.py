@@ -11,11 +11,13 @@ import binascii
 import hmac
 import json
 import logging
+import math
 import os
 import re
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -28,11 +30,14 @@ from kiosk.hub.auth import _refuse, authenticate, read_body, signed_route
 from kiosk.hub.event_rules import check_event
 from kiosk.hub.guard import MAX_BODY, RequestGuard
 from kiosk.hub.logins import LoginGate, LoginShield
+from kiosk.hub.quotas import Busy as QuotaBusy
+from kiosk.hub.quotas import KioskLimits, pack_text
 from kiosk.signatures import MAX_SKEW_S
 
 log = logging.getLogger("kiosk.hub")
 
 UPSTREAM_SLOTS = 8
+MAX_PACK_TEXT = 12_000  # characters of pack text one escalation is asked and checked with (the kiosk sends less)
 CE_BATCH = "application/cloudevents-batch+json"
 
 
@@ -51,13 +56,17 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
     logins = LoginGate(hub_config.login_checks, hub_config.login_waiting)
     app.add_middleware(LoginShield, gate=logins)
 
-    def prune_forever() -> None:  # nonces older than any acceptable signature are forgotten, once a minute
+    def prune_forever() -> None:
+        """Once a minute: nonces older than any acceptable signature are forgotten, and events older than
+        [hub] retention_days deleted (a batch at a time)."""
         while True:
             time.sleep(60)
             try:
                 store.prune_nonces(engine, int(time.time()) - 2 * MAX_SKEW_S)
-            except Exception:  # the database is away for a moment: next minute
-                pass
+                if hub_config.retention_days > 0:
+                    store.prune_events(engine, store.now() - timedelta(days=hub_config.retention_days))
+            except Exception as exc:  # noqa: BLE001 - the database is away for a moment: said, and next minute
+                log.warning("pruning failed: %s: %s", type(exc).__name__, exc)
 
     def watch_releases() -> None:  # a rolling release whose kiosks now answer clearly worse is halted
         from kiosk.hub.regressions import check_all
@@ -74,6 +83,13 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
     threading.Thread(target=prune_forever, name="prune-nonces", daemon=True).start()
     counts: Counter[str] = Counter()
     lock = threading.Lock()
+    limits = KioskLimits(hub_config.kiosk_events_per_s, hub_config.kiosk_escalations_in_flight)
+
+    def over_limit(device: str, reason: str, wait_s: float, words: str) -> JSONResponse:
+        limits.count(device, reason)
+        r = _refuse(429, reason, words)
+        r.headers["Retry-After"] = str(max(1, math.ceil(wait_s)))
+        return r
 
     def count(outcome: str) -> None:
         with lock:
@@ -91,6 +107,10 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
             return _refuse(400, "malformed_json", "the body is not JSON")
         if not isinstance(batch, list):
             return _refuse(400, "not_a_batch", f"expected a {CE_BATCH} array of events")
+        wait = limits.take_events(dev.id, len(batch))
+        if wait:
+            return over_limit(dev.id, "events_per_s", wait, f"this kiosk may send {hub_config.kiosk_events_per_s:g} "
+                              "events a second: retry later")
         rows, rejected = [], []
         for i, ev in enumerate(batch):
             why = check_event(ev, dev.id)
@@ -100,9 +120,14 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
                 rows.append({"source": dev.id, "id": ev["id"], "type": ev["type"], "time": ev["time"],
                              "data": ev.get("data")})
         try:
-            new = store.ingest(engine, dev.id, signed.nonce, signed.created, rows)
+            new = store.ingest(engine, dev.id, signed.nonce, signed.created, rows, hub_config.kiosk_events_per_day)
         except store.Replayed:
             return _refuse(401, "replayed", "this signature's nonce was used before")
+        except store.OverQuota:
+            t = store.now()
+            midnight = (t + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+            return over_limit(dev.id, "events_per_day", min((midnight - t).total_seconds(), 3600),
+                              f"this kiosk has sent its {hub_config.kiosk_events_per_day} events for today")
         return {"accepted": new, "duplicates": len(rows) - new, "rejected": rejected}
 
     @app.get("/healthz")
@@ -141,13 +166,13 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
         count("refused" if isinstance(out, JSONResponse) else "accepted")
         return out
 
-    install_escalations(app, engine, hub_config)
+    install_escalations(app, engine, hub_config, limits, over_limit)
     from kiosk.hub.updates_api import install_updates
 
     install_updates(app, engine)
     from kiosk.hub.web import install_dashboard
 
-    install_dashboard(app, engine, hub_config, public_url, logins)
+    install_dashboard(app, engine, hub_config, public_url, logins, lambda: limits.refusals()[1])
 
     def label(v: str) -> str:
         return str(v).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
@@ -174,12 +199,17 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
                   "# TYPE kiosk_hub_ingest_requests_total counter"]
         with lock:
             lines += [f'kiosk_hub_ingest_requests_total{{outcome="{k}"}} {v}' for k, v in sorted(counts.items())]
+        lines += ["# HELP kiosk_hub_kiosk_refusals_total Kiosk requests refused by a per-kiosk limit, by limit "
+                  "(this process).", "# TYPE kiosk_hub_kiosk_refusals_total counter"]
+        lines += [f'kiosk_hub_kiosk_refusals_total{{limit="{k}"}} {v}'
+                  for k, v in sorted(limits.refusals()[0].items())]
         return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
     return app
 
 
-def install_escalations(app: FastAPI, engine: Engine, hub_config: HubConfig) -> None:
+def install_escalations(app: FastAPI, engine: Engine, hub_config: HubConfig, limits: KioskLimits,
+                        over_limit) -> None:
     """The kiosks' OpenAI-compatible ``[cloud] base_url`` (POST /v1/chat/completions) and the staff answers
     they collect (GET /v1/answers, POST /v1/answers/ack). All signed by the device."""
     import httpx
@@ -200,7 +230,7 @@ def install_escalations(app: FastAPI, engine: Engine, hub_config: HubConfig) -> 
             req = json.loads(body)
             question = next(m["content"] for m in reversed(req["messages"]) if m.get("role") == "user")
             meta = req.get("metadata") or {}
-            entries = [str(e) for e in meta.get("kiosk_pack") or []][:up.MAX_ENTRIES]
+            entries = pack_text([str(e) for e in meta.get("kiosk_pack") or []][:up.MAX_ENTRIES], MAX_PACK_TEXT)
             venue = str(meta.get("kiosk_venue") or "")
         except (ValueError, KeyError, TypeError, AttributeError, StopIteration, RecursionError):
             return _refuse(400, "malformed", "expected an OpenAI chat request with a user message")
@@ -214,11 +244,25 @@ def install_escalations(app: FastAPI, engine: Engine, hub_config: HubConfig) -> 
             return _refuse(400, "malformed", "the user message has no text once control sequences are removed")
         # Upstream calls hold a worker thread each: at most UPSTREAM_SLOTS at once, so a slow upstream cannot
         # take the threads ingest and the dashboard need. Beyond that the kiosk is asked to retry.
+        try:
+            with limits.escalation(dev.id):  # a kiosk's share of the upstream slots, so others still get theirs
+                return ask_once(dev, esc_id, question, entries, venue)
+        except QuotaBusy:
+            return over_limit(dev.id, "escalations_in_flight", 5, f"this kiosk may have "
+                              f"{hub_config.kiosk_escalations_in_flight} escalations asked at once: retry shortly")
+
+    def ask_once(dev, esc_id: str, question: str, entries: list[str], venue: str) -> JSONResponse:
         if not slots.acquire(blocking=False):
             return _busy("the hub is asking the upstream about other questions; retry shortly")
         try:
             held = queue.claim(engine, dev.id, esc_id, question, [up.clean(e, up.MAX_ENTRY) for e in entries])
-            if held is None:  # new: ask the upstream once, check its answer, settle
+            if held is None and queue.claimed_since(engine, dev.id, time.time() - 3600) > \
+                    hub_config.kiosk_upstream_per_hour:  # new, but this kiosk has asked its share this hour
+                limits.count(dev.id, "upstream_per_hour")
+                queue.settle(engine, dev.id, esc_id, "review", "kiosk_quota",
+                             f"over [hub] kiosk_upstream_per_hour ({hub_config.kiosk_upstream_per_hour})", "")
+                state, reason, text = "review", "kiosk_quota", ""
+            elif held is None:  # new: ask the upstream once, check its answer, settle
                 verdict = up.answer(model, question, entries, client, venue)
                 queue.settle(engine, dev.id, esc_id, verdict.state, verdict.reason, verdict.detail,
                              verdict.answer)

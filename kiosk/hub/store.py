@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, and_, case, func, insert, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.hub.tables import devices, enrol_codes, escalations, events, nonces
@@ -122,11 +122,19 @@ def spend_nonce(engine: Engine, keyid: str, nonce: str, created: int) -> None:
         c.execute(update(devices).where(devices.c.id == keyid).values(last_seen=now()))
 
 
-def ingest(engine: Engine, keyid: str, nonce: str, created: int, rows: list[dict[str, Any]]) -> int:
+class OverQuota(Exception):
+    """The kiosk has sent its [hub] kiosk_events_per_day today: nothing of the batch is held."""
+
+
+def ingest(engine: Engine, keyid: str, nonce: str, created: int, rows: list[dict[str, Any]],
+           per_day: int = 0) -> int:
     """One transaction for one signed batch: spend the nonce (raises Replayed if it was spent before), hold
-    the events (skipping any (source, id) already held), note the contact. Returns how many were new."""
+    the events (skipping any (source, id) already held), note the contact and count the new events against
+    the kiosk's day (raises OverQuota, holding nothing, past ``per_day``; 0 = no quota). Returns how many
+    were new."""
     upsert = _upsert(engine)
     t = now()
+    today = t.strftime("%Y-%m-%d")
     with engine.begin() as c:
         _spend(c, keyid, nonce, created)
         new = 0
@@ -134,8 +142,22 @@ def ingest(engine: Engine, keyid: str, nonce: str, created: int, rows: list[dict
             res = c.execute(upsert(events).on_conflict_do_nothing(index_elements=["source", "id"])
                             .returning(events.c.id), [{**r, "received_at": t} for r in rows])
             new = len(res.all())
-        c.execute(update(devices).where(devices.c.id == keyid).values(last_seen=t))
+        same_day = devices.c.quota_day == today
+        noted = update(devices).where(devices.c.id == keyid).values(
+            last_seen=t, quota_day=today, events_today=case((same_day, devices.c.events_today + new), else_=new))
+        if per_day:  # one statement: every hub process counts against the same row
+            noted = noted.where(or_(and_(same_day, devices.c.events_today + new <= per_day),
+                                    and_(~same_day, new <= per_day)))
+        if c.execute(noted).rowcount != 1:
+            raise OverQuota()
     return new
+
+
+def prune_events(engine: Engine, older_than: datetime, batch: int = 10_000) -> int:
+    """Delete up to ``batch`` events received before ``older_than`` ([hub] retention_days); how many went."""
+    old = select(events.c.source, events.c.id).where(events.c.received_at < older_than).limit(batch)
+    with engine.begin() as c:
+        return c.execute(events.delete().where(tuple_(events.c.source, events.c.id).in_(old))).rowcount
 
 
 def stats(engine: Engine) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import io
 import math
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import FastAPI, Request
@@ -55,12 +56,14 @@ REASONS = {"": "being asked now", "no_upstream": "no upstream model is configure
            "upstream_unknown": "the upstream found no answer in the pack",
            "ungrounded": "the upstream's answer is not supported by the pack",
            "content_free": "the upstream's answer says nothing the pack decides (a bare yes or no)",
+           "kiosk_quota": "this kiosk asked the upstream more than its share this hour",
            "no_pack": "the kiosk sent no pack text to check an answer against"}
 _env.filters["reason"] = lambda code: REASONS.get(code, code)
 
 
 def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: str = "",
-                      gate: LoginGate | None = None) -> None:
+                      gate: LoginGate | None = None, refusals: Callable[[], Mapping[str, int]] = dict) -> None:
+    """``refusals()``: each kiosk's requests refused by a per-kiosk limit (shown on the Fleet page)."""
     secure = public_url.startswith("https://")
     gate = gate or LoginGate(hub.login_checks, hub.login_waiting)
 
@@ -193,7 +196,7 @@ def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: 
                   "offline": sum(not k.online and k.state == "active" for k in kiosks),
                   "revoked": sum(k.state != "active" for k in kiosks)}
         return page("fleet.html", s=s, tab="fleet", kiosks=kiosks, counts=counts,
-                    offline_after=int(hub.offline_after_s))
+                    offline_after=int(hub.offline_after_s), refused=refusals())
 
     @app.post("/devices/revoke")
     async def revoke_posted(request: Request):
