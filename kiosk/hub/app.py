@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 
 from kiosk.config import HubConfig
 from kiosk.hub import store
-from kiosk.hub.auth import _refuse, authenticate, read_body, signed_route
+from kiosk.hub.auth import _refuse, authenticate, on_kiosk_thread, read_body, signed_route
 from kiosk.hub.event_rules import check_event
 from kiosk.hub.guard import MAX_BODY, RequestGuard
 from kiosk.hub.logins import LoginGate, LoginShield
@@ -162,7 +162,7 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
         if isinstance(body, JSONResponse):
             count("too_large")
             return body
-        out = await run_in_threadpool(ingest_batch, request.headers, request.method, request.url.path, body)
+        out = await on_kiosk_thread(app, ingest_batch, request.headers, request.method, request.url.path, body)
         count("refused" if isinstance(out, JSONResponse) else "accepted")
         return out
 

@@ -1,14 +1,16 @@
 """What the hub's kiosk-facing endpoints share: refusals, the bounded body, the device signature check, and
-``signed_route`` (a route whose handler runs in a worker thread for an active device's signed request)."""
+``signed_route`` (a route whose handler runs on a kiosk thread for an active device's signed request)."""
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 
 from kiosk.hub import store
 from kiosk.hub.guard import MAX_BODY
@@ -83,6 +85,18 @@ def signed_device(engine: Engine, request: Request, body: bytes):
     return dev
 
 
+KIOSK_THREADS = 16
+
+
+async def on_kiosk_thread(app: FastAPI, fn: Callable[..., Any], *args) -> Any:
+    """``fn(*args)`` on the threads that serve kiosks alone: however busy the dashboard and the login page
+    are, a kiosk's signed request never waits behind them for a thread."""
+    pool = getattr(app.state, "kiosk_threads", None)
+    if pool is None:  # made on the event loop's first kiosk request, so never twice
+        pool = app.state.kiosk_threads = ThreadPoolExecutor(KIOSK_THREADS, thread_name_prefix="kiosk-api")
+    return await asyncio.get_running_loop().run_in_executor(pool, partial(fn, *args))
+
+
 def signed_route(app: FastAPI, engine: Engine, method: str, path: str,
                  handler: Callable[[Any, Request, bytes], Any]) -> None:
     """``handler(device, request, body)`` in a worker thread (database, crypto and upstream calls block),
@@ -95,6 +109,6 @@ def signed_route(app: FastAPI, engine: Engine, method: str, path: str,
         def run():
             dev = signed_device(engine, request, body)
             return dev if isinstance(dev, JSONResponse) else handler(dev, request, body)
-        return await run_in_threadpool(run)
+        return await on_kiosk_thread(request.app, run)
 
     app.add_api_route(path, endpoint, methods=[method])
