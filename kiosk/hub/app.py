@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
 from kiosk.config import HubConfig
+from kiosk.domain.redact import RedactionError, redact
 from kiosk.hub import store
 from kiosk.hub.auth import _refuse, authenticate, on_kiosk_thread, read_body, signed_route
 from kiosk.hub.event_rules import check_event
@@ -242,6 +243,10 @@ def install_escalations(app: FastAPI, engine: Engine, hub_config: HubConfig, lim
         question = up.clean(question, up.MAX_QUESTION)
         if not question:
             return _refuse(400, "malformed", "the user message has no text once control sequences are removed")
+        try:  # again, whatever the kiosk did: nothing personal is stored here or sent upstream
+            question = redact(question)[0]
+        except RedactionError:
+            return _refuse(422, "unredactable", "the question may hold personal data the hub cannot redact")
         # Upstream calls hold a worker thread each: at most UPSTREAM_SLOTS at once, so a slow upstream cannot
         # take the threads ingest and the dashboard need. Beyond that the kiosk is asked to retry.
         try:
