@@ -47,6 +47,14 @@ DEVICE_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")  # as a signature's keyid all
 NEW_DEVICE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
+def _own_address(request: Request) -> str:
+    """This hub's URL as the connection itself says (the local address it arrived at), never the request's
+    Host header, which the sender chooses. Behind a proxy, set --public-url."""
+    host, port = request.scope.get("server") or ("127.0.0.1", 8470)
+    host = f"[{host}]" if ":" in host else host
+    return f"{request.url.scheme}://{host}:{port}"
+
+
 def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | None = None) -> FastAPI:
     hub_config = hub_config or HubConfig()
     app = FastAPI(title="kiosk hub", docs_url=None, redoc_url=None,
@@ -153,7 +161,7 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
             ring = await run_in_threadpool(store.enrol, engine, code, device_id, key)
         except store.EnrolError as exc:
             return _refuse(exc.status, exc.code, exc.message)
-        base = public_url.rstrip("/") or str(request.base_url).rstrip("/")
+        base = public_url.rstrip("/") or _own_address(request)
         return {"device_id": device_id, "ring": ring, "ingest_url": f"{base}/v1/events",
                 "cloud_base_url": f"{base}/v1", "updates_url": f"{base}/v1/updates"}
 
@@ -233,13 +241,18 @@ def install_escalations(app: FastAPI, engine: Engine, hub_config: HubConfig, lim
             meta = req.get("metadata") or {}
             entries = pack_text([str(e) for e in meta.get("kiosk_pack") or []][:up.MAX_ENTRIES], MAX_PACK_TEXT)
             venue = str(meta.get("kiosk_venue") or "")
+            # The escalation's id is the signed body's, never only a header: a header rewritten on the way
+            # must not file this question under another one's id (and hand back that one's answer).
+            esc_id = meta.get("kiosk_escalation_id")
         except (ValueError, KeyError, TypeError, AttributeError, StopIteration, RecursionError):
             return _refuse(400, "malformed", "expected an OpenAI chat request with a user message")
-        esc_id = request.headers.get("idempotency-key", "")
         if not isinstance(question, str) or not question.strip():
             return _refuse(400, "malformed", "the user message is not text")
-        if not DEVICE_ID.match(esc_id):
-            return _refuse(400, "malformed", "Idempotency-Key (the escalation's id) is missing or malformed")
+        if not isinstance(esc_id, str) or not DEVICE_ID.match(esc_id):
+            return _refuse(400, "malformed", "metadata.kiosk_escalation_id (the escalation's id) is missing or "
+                           "malformed")
+        if request.headers.get("idempotency-key", esc_id) != esc_id:
+            return _refuse(400, "idempotency_mismatch", "Idempotency-Key is not the signed escalation id")
         question = up.clean(question, up.MAX_QUESTION)
         if not question:
             return _refuse(400, "malformed", "the user message has no text once control sequences are removed")

@@ -102,7 +102,8 @@ class Blackhole:
 
 def _escalate(url: str, device: str, key, esc_id: str, pack: list[str]) -> httpx.Response:
     body = json.dumps({"model": "x", "messages": [{"role": "user", "content": "Can I park a camper van?"}],
-                       "metadata": {"kiosk_pack": pack, "kiosk_venue": "City Museum"}}).encode()
+                       "metadata": {"kiosk_pack": pack, "kiosk_venue": "City Museum",
+                                    "kiosk_escalation_id": esc_id}}).encode()
     return httpx.post(f"{url}/v1/chat/completions", content=body, timeout=60, headers={
         "Idempotency-Key": esc_id, "Content-Type": "application/json",
         **sign_request(key, device, "POST", "/v1/chat/completions", body)})

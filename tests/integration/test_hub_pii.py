@@ -54,7 +54,8 @@ def test_the_listed_personal_data_is_in_no_file_of_either_data_dir_after_a_sync(
         import httpx
 
         body = json.dumps({"model": "x", "messages": [{"role": "user", "content": RAW}],
-                           "metadata": {"kiosk_pack": ["Tickets. Adult tickets cost 12 euros."]}}).encode()
+                           "metadata": {"kiosk_pack": ["Tickets. Adult tickets cost 12 euros."],
+                                        "kiosk_escalation_id": "raw-1"}}).encode()
         r = httpx.post(f"{url}/v1/chat/completions", content=body, headers={
             "Idempotency-Key": "raw-1", "Content-Type": "application/json",
             **sign_request(device_key(data), device, "POST", "/v1/chat/completions", body)})
