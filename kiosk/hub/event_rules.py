@@ -16,6 +16,8 @@ OUTAGE = "kiosk.health.outage"
 STARTED = "kiosk.health.started"
 UPDATE = "kiosk.health.update"
 TIER_CHANGED = "kiosk.health.tier.changed"
+EMERGENCY = "kiosk.health.emergency"            # sent by kiosks from issue 22 on
+CLARIFY_CHOSEN = "kiosk.health.clarify.chosen"  # likewise
 
 MAX_DATA = 16 * 1024          # bytes of one event's data, as JSON
 MAX_DEPTH = 4
@@ -51,8 +53,12 @@ def _sent(v: Any) -> bool:
                                        for k, n in v.items())
 
 
-def _words(v: Any) -> bool:
-    return isinstance(v, list) and len(v) <= 50 and all(isinstance(w, str) and len(w) <= 64 for w in v)
+def _words(v: Any, most: int = 64) -> bool:
+    return isinstance(v, list) and len(v) <= 50 and all(isinstance(w, str) and len(w) <= most for w in v)
+
+
+def _ids(v: Any) -> bool:
+    return _words(v, 128)
 
 
 _READINGS = {"mem_available_mb": _reading(0, BIG), "cpu_load": _reading(0, 1e4), "temp_c": _reading(-100, 300),
@@ -73,6 +79,8 @@ FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
     UPDATE: {"release": _whole(0, INT_MAX), "version": _whole(0, INT_MAX), "state": _text(32),
              "detail": _text(400)},
     TIER_CHANGED: {"from": _text(32), "to": _text(32), "reason": _text(400), **_READINGS},
+    EMERGENCY: {"kind": _text(32), "entry_ids": _ids},
+    CLARIFY_CHOSEN: {"question": _text(500), "entry_id": _text(128), "offered": _ids},
 }
 TYPES = frozenset(FIELDS)
 
