@@ -85,7 +85,7 @@ def signed_device(engine: Engine, request: Request, body: bytes):
     return dev
 
 
-KIOSK_THREADS = 16
+KIOSK_THREADS = 40  # what all requests shared before (anyio's default), now the kiosks' alone
 
 
 async def on_kiosk_thread(app: FastAPI, fn: Callable[..., Any], *args) -> Any:

@@ -6,7 +6,6 @@ or a decision that all kiosks share."""
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any, Callable
 
@@ -85,22 +84,40 @@ FIELDS: dict[str, dict[str, Callable[[Any], bool]]] = {
 TYPES = frozenset(FIELDS)
 
 
-def _shape(v: Any, depth: int = 0) -> str:
-    """Why this JSON value is not plain data of sane size ('' if it is)."""
+def _shape(v: Any, depth: int = 0, budget: list[int] | None = None) -> str:
+    """Why this JSON value is not plain data of sane size ('' if it is). ``budget``: bytes left, about as
+    JSON counts them (one walk, no serialising)."""
+    budget = [MAX_DATA] if budget is None else budget
     if depth > MAX_DEPTH:
         return f"nested deeper than {MAX_DEPTH}"
-    if isinstance(v, float) and not math.isfinite(v):
-        return "a number is not finite"
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) > max(BIG, INT_MAX):
-        return "a number is too large"
-    if isinstance(v, str) and "\x00" in v:  # PostgreSQL's JSON cannot hold it
-        return "a string holds a NUL character"
-    children = v.values() if isinstance(v, dict) else v if isinstance(v, list) else ()
-    for child in children:
-        why = _shape(child, depth + 1)
-        if why:
-            return why
-    return ""
+    if isinstance(v, str):
+        budget[0] -= len(v) + 3
+        if "\x00" in v:  # PostgreSQL's JSON cannot hold it
+            return "a string holds a NUL character"
+    elif isinstance(v, float):
+        budget[0] -= 8
+        if not math.isfinite(v):
+            return "a number is not finite"
+        if abs(v) > BIG:
+            return "a number is too large"
+    elif isinstance(v, int) and not isinstance(v, bool):
+        budget[0] -= 8
+        if abs(v) > INT_MAX:
+            return "a number is too large"
+    elif isinstance(v, dict):
+        for key, child in v.items():
+            budget[0] -= len(key) + 4
+            why = _shape(child, depth + 1, budget)
+            if why:
+                return why
+    elif isinstance(v, list):
+        for child in v:
+            why = _shape(child, depth + 1, budget)
+            if why:
+                return why
+    else:
+        budget[0] -= 5
+    return f"data is over {MAX_DATA} bytes" if budget[0] < 0 else ""
 
 
 def check_event(ev: Any, source: str) -> str:
@@ -124,8 +141,6 @@ def check_event(ev: Any, source: str) -> str:
     why = _shape(data)
     if why:
         return f"data: {why}"
-    if len(json.dumps(data)) > MAX_DATA:
-        return f"data is over {MAX_DATA} bytes"
     for key, ok in FIELDS[kind].items():  # a field this hub does not know is held, never read
         if key in data and not ok(data[key]):
             return f"data field {key!r} is not of its type or out of range"

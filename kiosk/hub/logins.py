@@ -36,7 +36,8 @@ class Busy(Exception):
 
 
 class LoginGate:
-    """Admission to password checks, and the per-address backoff. Used from the event loop only."""
+    """Admission to password checks, and the backoff of each address and each name tried (keys: an address,
+    or "name:" and the name). Used from the event loop only."""
 
     def __init__(self, checks: int = 1, waiting: int = 4, clock: Callable[[], float] = time.monotonic) -> None:
         self.places = max(1, checks) + max(0, waiting)
@@ -46,7 +47,7 @@ class LoginGate:
         self._failed: OrderedDict[str, tuple[int, float]] = OrderedDict()  # address -> (failures, since)
 
     def retry_after(self, address: str) -> float:
-        """Seconds this address must still wait before a login is looked at (0: now)."""
+        """Seconds this address (or name) must still wait before a login is looked at (0: now)."""
         failures, at = self._failed.get(address, (0, 0.0))
         return max(0.0, at + wait_after(failures) - self.clock())
 

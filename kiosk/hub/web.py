@@ -159,6 +159,12 @@ def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: 
             return page("login.html", 403, error="This form did not come from the dashboard.")
         if not name:
             return page("login.html", 401, error="Wrong name or password.")
+        # Every name backs off here as an account does in the database, so an unknown name answers as a
+        # known one would: five failures do not tell which names exist.
+        named = "name:" + name[:64]
+        wait = gate.retry_after(named)
+        if wait:
+            return wait_page(wait, f"Too many failed logins for this name: try again in {math.ceil(wait)} s.")
         try:
             result = await gate.run(users.check_login, engine, name, password)
         except Busy:
@@ -168,8 +174,10 @@ def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: 
                              f"{math.ceil(result.retry_after_s)} s.")
         if not result.ok:
             gate.failed(address)
+            gate.failed(named)
             return page("login.html", 401, error="Wrong name or password.")
         gate.succeeded(address)
+        gate.succeeded(named)
         token, _ = await run_in_threadpool(users.open_session, engine, name, hub.session_hours)
         r = RedirectResponse("/fleet", status_code=303)
         r.set_cookie(COOKIE, token, max_age=int(hub.session_hours * 3600), httponly=True, samesite="strict",

@@ -201,6 +201,10 @@ def test_wrong_passwords_in_a_row_make_the_address_and_the_account_wait(hub):
     time.sleep(int(r.headers["retry-after"]) + 0.5)
     ok = client("127.0.0.5").post("/login", data={"name": "alice", "password": PASSWORD})
     assert ok.status_code == 303 and "hub_session" in ok.headers["set-cookie"]
+    # An unknown name backs off alike: failures do not tell which names exist.
+    for i in range(5):
+        assert client(f"127.0.1.{i + 1}").post("/login", data={"name": "nobody", "password": "x" * 10}).status_code == 401
+    assert client("127.0.1.9").post("/login", data={"name": "nobody", "password": "x" * 10}).status_code == 429
     # The right password cleared the account's count: one more wrong one does not make it wait.
     assert client("127.0.0.6").post("/login", data={"name": "alice", "password": "guess-guess"}).status_code == 401
     assert client("127.0.0.7").post("/login", data={"name": "alice", "password": PASSWORD}).status_code == 303
