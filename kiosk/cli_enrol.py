@@ -11,6 +11,13 @@ from kiosk.cli_common import fail as _fail
 from kiosk.errors import KioskError
 
 
+def _under(hub_url: str, given: str, path: str) -> str:
+    """A URL the hub handed out, if it is under the hub this kiosk enrolled with; else that hub's own ``path``.
+    A kiosk's events, questions and updates only ever go where the operator pointed it, whatever a reply
+    (or someone rewriting it) says."""
+    return given if isinstance(given, str) and given.startswith(hub_url + "/") else hub_url + path
+
+
 def cmd_enrol(args) -> int:
     import httpx
 
@@ -37,9 +44,9 @@ def cmd_enrol(args) -> int:
         return _fail(KioskError("enrol_refused", f"the hub refused enrolment ({r.status_code}): {reason}"),
                      args.json)
     got = r.json()
-    e = Enrolment(hub_url=url, device_id=got["device_id"], ingest_url=got["ingest_url"],
-                  cloud_base_url=got["cloud_base_url"], ring=got["ring"], enrolled_at=utcnow(),
-                  updates_url=str(got.get("updates_url") or ""))
+    e = Enrolment(hub_url=url, device_id=got["device_id"], ingest_url=_under(url, got["ingest_url"], "/v1/events"),
+                  cloud_base_url=_under(url, got["cloud_base_url"], "/v1"), ring=got["ring"], enrolled_at=utcnow(),
+                  updates_url=_under(url, got["updates_url"], "/v1/updates") if got.get("updates_url") else "")
     save_enrolment(cfg.data_path, e)
     out = e.public()
     _emit(out) if args.json else print(f"enrolled as {e.device_id} (ring {e.ring}) with {url}")

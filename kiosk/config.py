@@ -249,6 +249,23 @@ class HubConfig:
                      "canary,all")
     regression_check_s: float = doc("How often rolling releases are checked for a regression after the update "
                                     "(escalation rate, answer latency) and halted if they regressed.", 60.0)
+    slow_request_s: float = doc("A connection must send a request's head, and then its body, within this long "
+                                "or it is closed (slow clients cannot hold sockets for ever).", 20.0)
+    login_checks: int = doc("Password checks run at once (each takes 64 MiB and most of a core).", 1)
+    login_waiting: int = doc("Logins that may wait for a password check; beyond that a login is answered 429.", 4)
+    metrics_token_env: str = doc("Environment variable holding the bearer token GET /metrics asks for "
+                                 "(Authorization: Bearer ...); unset or empty = /metrics is not served.",
+                                 "KIOSK_HUB_METRICS_TOKEN")
+    openapi: bool = doc("Serve /openapi.json, the list of every route; off, strangers are not handed it.", False)
+    kiosk_events_per_s: float = doc("Events one kiosk may send per second (with 10 s of credit for a burst); "
+                                    "beyond that its batch is answered 429 and retried.", 100.0)
+    kiosk_events_per_day: int = doc("Events one kiosk may send per UTC day; beyond that 429 until the next day.",
+                                    200_000)
+    kiosk_escalations_in_flight: int = doc("Escalations one kiosk may have asked at once; more are answered 429.",
+                                           2)
+    kiosk_upstream_per_hour: int = doc("Upstream calls one kiosk's escalations may cause per hour; beyond that "
+                                       "its questions wait for staff without asking the upstream.", 120)
+    retention_days: int = doc("Events are deleted this many days after the hub received them (0 = kept).", 400)
 
 
 @dataclass(frozen=True)

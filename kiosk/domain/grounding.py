@@ -55,6 +55,12 @@ def _content_stems(text: str) -> list[str]:
             if len(w) >= 3 and w not in STOPWORDS and stem(w) not in _FRAMING]
 
 
+def facts(sentence: str, known: str = "") -> set[str]:
+    """What a sentence states: its content-word stems and numbers, leaving out the words of ``known`` (the
+    venue's name) and the framing words of an answer ("yes", "of course", "available")."""
+    return (set(_content_stems(sentence)) - set(_content_stems(known))) | _numbers(sentence)
+
+
 _POLAR = frozenset().union(*(a | b for a, b in _OPPOSITES))
 
 

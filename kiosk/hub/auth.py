@@ -1,19 +1,32 @@
 """What the hub's kiosk-facing endpoints share: refusals, the bounded body, the device signature check, and
-``signed_route`` (a route whose handler runs in a worker thread for an active device's signed request)."""
+``signed_route`` (a route whose handler runs on a kiosk thread for an active device's signed request)."""
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 
 from kiosk.hub import store
+from kiosk.hub.guard import MAX_BODY
 from kiosk.signatures import SignatureError, parse, verify
 
-MAX_BODY = 1024 * 1024
+
+
+def _nobody() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.Raw,
+                                                                   serialization.PublicFormat.Raw)
+
+
+_NOBODY = _nobody()
 
 
 def _refuse(status: int, code: str, reason: str) -> JSONResponse:
@@ -26,9 +39,11 @@ def authenticate(engine: Engine, headers, method: str, path: str, body: bytes):
     try:
         signed = parse(headers)
         dev = store.device(engine, signed.keyid)
+        # An unknown device is checked against a key nobody holds: refused exactly as a wrong signature is,
+        # so the answer never tells an enrolled device id from one that is not.
+        verify(headers, method, path, body, dev.public_key if dev is not None else _NOBODY)
         if dev is None:
-            return _refuse(401, "unknown_device", f"device {signed.keyid!r} is not enrolled")
-        verify(headers, method, path, body, dev.public_key)
+            raise SignatureError("bad_signature", "the signature does not verify with the device's key")
     except SignatureError as exc:
         return _refuse(401, exc.code, exc.message)
     if dev.state != "active":
@@ -36,17 +51,25 @@ def authenticate(engine: Engine, headers, method: str, path: str, body: bytes):
     return dev, signed
 
 
-async def read_body(request: Request) -> bytes | JSONResponse:
-    """The request's body, or a 413 once it passes MAX_BODY (declared or streamed)."""
+async def read_body(request: Request, most: int = MAX_BODY) -> bytes | JSONResponse:
+    """The request's body, or a 413 once it passes ``most`` bytes (declared or streamed); the connection is
+    then closed, so the rest is never read."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        return _refuse(413, "too_large", f"the body is over {MAX_BODY} bytes")
-    body = b""
+    if declared and declared.isdigit() and int(declared) > most:
+        return _too_large(most)
+    chunks, size = [], 0
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return _refuse(413, "too_large", f"the body is over {MAX_BODY} bytes")
-    return body
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > most:
+            return _too_large(most)
+    return b"".join(chunks)
+
+
+def _too_large(most: int) -> JSONResponse:
+    r = _refuse(413, "too_large", f"the body is over {most} bytes")
+    r.headers["Connection"] = "close"
+    return r
 
 
 def signed_device(engine: Engine, request: Request, body: bytes):
@@ -62,6 +85,18 @@ def signed_device(engine: Engine, request: Request, body: bytes):
     return dev
 
 
+KIOSK_THREADS = 40  # what all requests shared before (anyio's default), now the kiosks' alone
+
+
+async def on_kiosk_thread(app: FastAPI, fn: Callable[..., Any], *args) -> Any:
+    """``fn(*args)`` on the threads that serve kiosks alone: however busy the dashboard and the login page
+    are, a kiosk's signed request never waits behind them for a thread."""
+    pool = getattr(app.state, "kiosk_threads", None)
+    if pool is None:  # made on the event loop's first kiosk request, so never twice
+        pool = app.state.kiosk_threads = ThreadPoolExecutor(KIOSK_THREADS, thread_name_prefix="kiosk-api")
+    return await asyncio.get_running_loop().run_in_executor(pool, partial(fn, *args))
+
+
 def signed_route(app: FastAPI, engine: Engine, method: str, path: str,
                  handler: Callable[[Any, Request, bytes], Any]) -> None:
     """``handler(device, request, body)`` in a worker thread (database, crypto and upstream calls block),
@@ -74,6 +109,6 @@ def signed_route(app: FastAPI, engine: Engine, method: str, path: str,
         def run():
             dev = signed_device(engine, request, body)
             return dev if isinstance(dev, JSONResponse) else handler(dev, request, body)
-        return await run_in_threadpool(run)
+        return await on_kiosk_thread(request.app, run)
 
     app.add_api_route(path, endpoint, methods=[method])

@@ -50,6 +50,21 @@ def _add_user(engine, args) -> int:
     return 0
 
 
+def _admin(engine, args) -> int:
+    from kiosk.hub.users import logout_all, remove_user
+
+    if args.admin_cmd == "add-user":
+        return _add_user(engine, args)
+    if args.admin_cmd == "remove-user":
+        gone = remove_user(engine, args.name)
+        print(f"{args.name}: {'removed, and every session of theirs ended' if gone else 'no such user'}")
+        return 0 if gone else 4
+    if args.admin_cmd == "logout-all":
+        print(f"{logout_all(engine)} dashboard session(s) ended: everyone logs in again")
+        return 0
+    return 2
+
+
 def cmd_hub(args) -> int:
     if args.hub_cmd == "bench":  # its own servers and databases, never the configured one
         from kiosk.hub.bench import format_hub_report, run_hub_bench
@@ -61,26 +76,28 @@ def cmd_hub(args) -> int:
     from kiosk.hub import store
 
     if args.hub_cmd == "serve":
-        import uvicorn
-
         from kiosk.hub.app import create_app
+        from kiosk.hub.serving import serve
 
         hub_config = _config(args).hub
         if args.upstream:
             import dataclasses
 
             hub_config = dataclasses.replace(hub_config, upstream_base_url=args.upstream)
-        uvicorn.run(create_app(engine, args.public_url, hub_config), host=args.host, port=args.port,
-                    log_level="warning")
+        serve(create_app(engine, args.public_url, hub_config), args.host, args.port, hub_config.slow_request_s)
         return 0
     if args.hub_cmd == "admin":
-        return _add_user(engine, args)
+        return _admin(engine, args)
     if args.hub_cmd in ("pack", "release"):
         from kiosk.hub.cli_release import cmd_release
 
         return cmd_release(engine, args, _config(args).hub)
     if args.hub_cmd == "enrol-code":
-        code = store.new_code(engine, args.ring)
+        try:
+            code = store.new_code(engine, args.ring)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
         print(json.dumps({"code": code, "ring": args.ring}) if args.json else code)
         return 0
     if args.hub_cmd == "revoke":
@@ -125,7 +142,13 @@ def add_parsers(add, leaf) -> None:
     u.add_argument("name")
     u.add_argument("--db", default=argparse.SUPPRESS, help="database URL (as for every hub command)")
     u.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
-    u.add_argument("--replace", action="store_true", help="set a new password for an existing user")
+    u.add_argument("--replace", action="store_true", help="set a new password for an existing user (ends "
+                   "every session they have open)")
+    r = asub.add_parser("remove-user", help="remove a dashboard user and end their sessions")
+    r.add_argument("name")
+    r.add_argument("--db", default=argparse.SUPPRESS, help="database URL (as for every hub command)")
+    lo = asub.add_parser("logout-all", help="end every dashboard session")
+    lo.add_argument("--db", default=argparse.SUPPRESS, help="database URL (as for every hub command)")
     cmd("enrol-code", "print a one-time enrolment code").add_argument("--ring", default="all")
     cmd("revoke", "revoke a device: its next request is refused").add_argument("device")
     rg = cmd("ring", "move a device to another rollout ring")

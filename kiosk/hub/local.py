@@ -20,13 +20,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_hub(db: str, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+def start_hub(db: str, *extra: str, env: dict[str, str] | None = None,
+              log: Path | None = None) -> tuple[subprocess.Popen, str]:
     """`kiosk hub serve` on a free loopback port, once it answers /healthz (``extra``: more serve flags;
-    ``env``: more environment, e.g. KIOSK_HUB_OFFLINE_AFTER_S)."""
+    ``env``: more environment, e.g. KIOSK_HUB_OFFLINE_AFTER_S; ``log``: a file for its stderr)."""
     import httpx
 
     port = free_port()
-    err = tempfile.TemporaryFile()  # a file, not a pipe: a hub that logs a lot never blocks on it
+    # A file, not a pipe: a hub that logs a lot never blocks on it.
+    err = open(log, "w+b") if log is not None else tempfile.TemporaryFile()
     p = subprocess.Popen([sys.executable, "-m", "kiosk", "hub", "serve", "--db", db, "--port", str(port), *extra],
                          stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"

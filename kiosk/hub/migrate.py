@@ -6,12 +6,16 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
+from kiosk.store.private import create_private
+
 HERE = Path(__file__).parent
 
 
 def engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
         eng = create_engine(url, connect_args={"timeout": 30})
+        if eng.url.database and eng.url.database != ":memory:":
+            create_private(eng.url.database)
 
         @event.listens_for(eng, "connect")
         def _pragmas(conn, _record) -> None:  # several writers: WAL, and wait for the lock

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 
 from kiosk.hub.store import _upsert, now
 from kiosk.hub.tables import escalations
@@ -34,6 +34,16 @@ def claim(engine: Engine, device_id: str, esc_id: str, question: str, pack: list
             return None
         return c.execute(select(escalations).where(escalations.c.device_id == device_id,
                                                    escalations.c.id == esc_id)).first()
+
+
+def claimed_since(engine: Engine, device_id: str, since_epoch: float) -> int:
+    """How many escalations this device sent since then (each new one may ask the upstream once)."""
+    from datetime import datetime, timezone
+
+    since = datetime.fromtimestamp(since_epoch, timezone.utc)
+    with engine.connect() as c:
+        return c.execute(select(func.count()).select_from(escalations).where(
+            escalations.c.device_id == device_id, escalations.c.created_at >= since)).scalar() or 0
 
 
 def settle(engine: Engine, device_id: str, esc_id: str, state: str, reason: str, detail: str,

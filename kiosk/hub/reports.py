@@ -5,6 +5,8 @@ Everything a kiosk reports arrives as events (``kiosk.health.health.snapshot``, 
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -12,17 +14,16 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy.exc import DBAPIError
 
 from kiosk.domain.text import STOPWORDS, stem
+from kiosk.hub.event_rules import EMERGENCY, METER, OUTAGE, SNAPSHOT
 from kiosk.hub.queue import review_queue
 from kiosk.hub.tables import devices, events
 
-SNAPSHOT = "kiosk.health.health.snapshot"
-OUTAGE = "kiosk.health.outage"
-EMERGENCY = "kiosk.health.emergency"
+log = logging.getLogger("kiosk.hub")
 EMERGENCY_KINDS = {"lost_child": "lost or found child", "medical": "someone ill or hurt", "fire": "fire or smoke",
                    "threat": "a threat"}
-METER = "kiosk.usage.meter.v1"
 
 
 def _aware(t: datetime | None) -> datetime | None:
@@ -53,7 +54,14 @@ def _latest(c, type_: str) -> dict[str, tuple[str, dict]]:
 
 
 def _num(v: Any) -> float | None:
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+    """A number the page can show, or None (not a number, not finite, or too large for a float)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    try:
+        f = float(v)
+    except OverflowError:
+        return None
+    return f if math.isfinite(f) else None
 
 
 def _text(v: Any, most: int = 200) -> str:
@@ -141,16 +149,22 @@ def usage(engine: Engine, days: int = 14, now: datetime | None = None) -> Usage:
     route, tier = events.c.data["source"].as_string(), events.c.data["tier"].as_string()
     escalated = events.c.data["escalated"].as_boolean()
     tokens = events.c.data["tokens_in"].as_integer() + events.c.data["tokens_out"].as_integer()
-    with engine.connect() as c:
-        got = c.execute(select(day.label("day"), events.c.source.label("device"), route.label("route"),
-                               tier.label("tier"), func.count().label("answers"),
-                               func.sum(case((escalated, 1), else_=0)).label("escalated"),
-                               func.sum(tokens).label("tokens"))
-                        .where(events.c.type == METER, day >= since)
-                        .group_by(day, events.c.source, route, tier).order_by(day, events.c.source)).all()
-    rows = [{"day": r.day, "device": r.device, "route": r.route or "?", "tier": r.tier or "?",
-             "answers": int(r.answers), "escalated": int(r.escalated or 0), "tokens": int(r.tokens or 0)}
-            for r in got]
+    try:
+        with engine.connect() as c:
+            got = c.execute(select(day.label("day"), events.c.source.label("device"), route.label("route"),
+                                   tier.label("tier"), func.count().label("answers"),
+                                   func.sum(case((escalated, 1), else_=0)).label("escalated"),
+                                   func.sum(tokens).label("tokens"))
+                            .where(events.c.type == METER, day >= since)
+                            .group_by(day, events.c.source, route, tier).order_by(day, events.c.source)).all()
+        rows = [{"day": r.day, "device": r.device, "route": _label(r.route), "tier": _label(r.tier),
+                 "answers": int(r.answers), "escalated": int(r.escalated or 0), "tokens": int(r.tokens or 0)}
+                for r in got]
+    except (DBAPIError, ValueError, TypeError, OverflowError) as exc:
+        # A meter no query can sum (held before the hub checked every number): count them one by one,
+        # leaving out what cannot be shown, rather than fail the page for everyone.
+        log.warning("usage: summing in the database failed (%s); counting meter by meter", type(exc).__name__)
+        rows = _usage_each(engine, since)
     all_days = [(now - timedelta(days=days - 1 - i)).date().isoformat() for i in range(days)]
     by_day: dict[str, dict[str, int]] = {d: defaultdict(int) for d in all_days}
     by_kiosk: dict[str, dict[str, Any]] = {}
@@ -164,6 +178,35 @@ def usage(engine: Engine, days: int = 14, now: datetime | None = None) -> Usage:
         k["routes"][r["route"]] += r["answers"]
         k["tiers"][r["tier"]] += r["answers"]
     return Usage(all_days, by_day, by_kiosk, sorted({r["route"] for r in rows}), rows)
+
+
+def _label(v: Any) -> str:
+    return v[:64] if isinstance(v, str) and v else "?"
+
+
+def _usage_each(engine: Engine, since: str) -> list[dict[str, Any]]:
+    """Usage rows summed here, meter by meter; a meter with a field that is not what a kiosk writes is left
+    out (and counted in the log)."""
+    sums: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    skipped = 0
+    with engine.connect() as c:
+        for r in c.execute(select(events.c.time, events.c.source, events.c.data)
+                           .where(events.c.type == METER, func.substr(events.c.time, 1, 10) >= since)):
+            d = r.data if isinstance(r.data, dict) else None
+            tokens = [d.get(k, 0) for k in ("tokens_in", "tokens_out")] if d else None
+            if d is None or not all(isinstance(t, int) and not isinstance(t, bool) and 0 <= t < 2**31
+                                    for t in tokens):
+                skipped += 1
+                continue
+            key = (r.time[:10], r.source, _label(d.get("source")), _label(d.get("tier")))
+            row = sums.setdefault(key, {"day": key[0], "device": key[1], "route": key[2], "tier": key[3],
+                                        "answers": 0, "escalated": 0, "tokens": 0})
+            row["answers"] += 1
+            row["escalated"] += d.get("escalated") is True
+            row["tokens"] += sum(tokens)
+    if skipped:
+        log.warning("usage: %d meter(s) left out: their fields are not what a kiosk writes", skipped)
+    return [sums[k] for k in sorted(sums, key=lambda k: (k[0], k[1]))]
 
 
 def reconciliation(engine: Engine) -> list[dict[str, Any]]:

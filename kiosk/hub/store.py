@@ -4,16 +4,18 @@ processes on one database: every check-and-change is one statement the database 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, and_, case, func, insert, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.hub.tables import devices, enrol_codes, escalations, events, nonces
 
 CODE_TTL = timedelta(hours=24)
+RING = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def now() -> datetime:
@@ -25,7 +27,10 @@ def _hash(code: str) -> str:
 
 
 def new_code(engine: Engine, ring: str = "all") -> str:
-    """A one-time enrolment code (shown once; only its hash is kept), valid for a day."""
+    """A one-time enrolment code (shown once; only its hash is kept), valid for a day. ValueError for a ring
+    name that is not 1-64 letters, digits, dots, dashes or underscores."""
+    if not RING.match(ring):
+        raise ValueError("a ring name is 1-64 letters, digits, dots, dashes or underscores")
     code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
     t = now()
     with engine.begin() as c:
@@ -70,9 +75,6 @@ def _enrol(engine: Engine, code: str, device_id: str, public_key: bytes) -> str:
 def device(engine: Engine, device_id: str):
     with engine.connect() as c:
         return c.execute(select(devices).where(devices.c.id == device_id)).first()
-
-
-RING = __import__("re").compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def set_ring(engine: Engine, device_id: str, ring: str) -> bool:
@@ -120,11 +122,19 @@ def spend_nonce(engine: Engine, keyid: str, nonce: str, created: int) -> None:
         c.execute(update(devices).where(devices.c.id == keyid).values(last_seen=now()))
 
 
-def ingest(engine: Engine, keyid: str, nonce: str, created: int, rows: list[dict[str, Any]]) -> int:
+class OverQuota(Exception):
+    """The kiosk has sent its [hub] kiosk_events_per_day today: nothing of the batch is held."""
+
+
+def ingest(engine: Engine, keyid: str, nonce: str, created: int, rows: list[dict[str, Any]],
+           per_day: int = 0) -> int:
     """One transaction for one signed batch: spend the nonce (raises Replayed if it was spent before), hold
-    the events (skipping any (source, id) already held), note the contact. Returns how many were new."""
+    the events (skipping any (source, id) already held), note the contact and count the new events against
+    the kiosk's day (raises OverQuota, holding nothing, past ``per_day``; 0 = no quota). Returns how many
+    were new."""
     upsert = _upsert(engine)
     t = now()
+    today = t.strftime("%Y-%m-%d")
     with engine.begin() as c:
         _spend(c, keyid, nonce, created)
         new = 0
@@ -132,8 +142,22 @@ def ingest(engine: Engine, keyid: str, nonce: str, created: int, rows: list[dict
             res = c.execute(upsert(events).on_conflict_do_nothing(index_elements=["source", "id"])
                             .returning(events.c.id), [{**r, "received_at": t} for r in rows])
             new = len(res.all())
-        c.execute(update(devices).where(devices.c.id == keyid).values(last_seen=t))
+        same_day = devices.c.quota_day == today
+        noted = update(devices).where(devices.c.id == keyid).values(
+            last_seen=t, quota_day=today, events_today=case((same_day, devices.c.events_today + new), else_=new))
+        if per_day:  # one statement: every hub process counts against the same row
+            noted = noted.where(or_(and_(same_day, devices.c.events_today + new <= per_day),
+                                    and_(~same_day, new <= per_day)))
+        if c.execute(noted).rowcount != 1:
+            raise OverQuota()
     return new
+
+
+def prune_events(engine: Engine, older_than: datetime, batch: int = 10_000) -> int:
+    """Delete up to ``batch`` events received before ``older_than`` ([hub] retention_days); how many went."""
+    old = select(events.c.source, events.c.id).where(events.c.received_at < older_than).limit(batch)
+    with engine.begin() as c:
+        return c.execute(events.delete().where(tuple_(events.c.source, events.c.id).in_(old))).rowcount
 
 
 def stats(engine: Engine) -> dict[str, Any]:

@@ -15,6 +15,8 @@ devices = Table(
     Column("state", String(16), nullable=False, default="active"),  # active | revoked
     Column("enrolled_at", DateTime(timezone=True), nullable=False),
     Column("last_seen", DateTime(timezone=True)),
+    Column("quota_day", String(10), nullable=False, default=""),      # the UTC day events_today counts
+    Column("events_today", BigInteger, nullable=False, default=0),   # against [hub] kiosk_events_per_day
 )
 
 enrol_codes = Table(
@@ -34,7 +36,7 @@ events = Table(
     Column("type", String(128), nullable=False, index=True),
     Column("time", String(64), nullable=False),
     Column("data", JSON),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, index=True),
 )
 Index("ix_events_source_type_time", events.c.source, events.c.type, events.c.time)
 
@@ -71,6 +73,8 @@ users = Table(
     Column("name", String(64), primary_key=True),
     Column("password_hash", String(256), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("failed_logins", Integer, nullable=False, default=0),   # wrong passwords in a row
+    Column("retry_at", DateTime(timezone=True)),                   # no password check before this (backoff)
 )
 
 web_sessions = Table(

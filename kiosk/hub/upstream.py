@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from kiosk.domain.grounding import GroundingGate
+from kiosk.domain.grounding import GroundingGate, facts
+from kiosk.domain.text import sentences
+from kiosk.domain.thesaurus import related
 
 MAX_QUESTION = 500
 MAX_ENTRIES = 12
@@ -98,16 +100,38 @@ def ask(upstream: Upstream, msgs: list[dict[str, str]], client: httpx.Client) ->
 @dataclass(frozen=True)
 class Verdict:
     state: str      # "answered" | "review"
-    reason: str     # "" | upstream_unknown | ungrounded | no_pack | no_upstream | upstream_down | upstream_error
+    reason: str     # "" | upstream_unknown | ungrounded | content_free | no_pack | no_upstream | upstream_down |
+    #                 upstream_error
     detail: str = ""
     answer: str = ""
 
 
-def judge(reply: str, entries: list[str], venue: str = "") -> Verdict:
+MIN_FACTS = 2  # what the pack sentence behind a reply must state, at least: "It is free." says too little
+_YES_NO = frozenset("yes yeah yep no nope sure certainly absolutely indeed correct".split())
+
+
+def _says_something(reply: str, venue: str, question: str) -> str:
+    """Why this (grounded) reply says too little to go out ('' if it says enough): one of its sentences must
+    state MIN_FACTS facts of the pack, and a reply that starts with yes or no must also carry the sentence
+    that decides it, one about what was asked."""
+    stated = [f for f in (facts(s, venue) for s in sentences(reply)) if len(f) >= MIN_FACTS]
+    if not stated:
+        return "the reply states nothing from the pack (a bare yes or no, or too few words to check)"
+    first = reply.strip().split(maxsplit=1)[0].strip(",.!;:").lower() if reply.strip() else ""
+    if first in _YES_NO:
+        asked = facts(question, venue)
+        if not any(related(w) & asked for f in stated for w in f):
+            return "the reply says yes or no without the pack sentence about what was asked"
+    return ""
+
+
+def judge(reply: str, entries: list[str], venue: str = "", question: str = "") -> Verdict:
     """Whether the upstream's reply may go to the visitor: it must answer, and every word and sentence of it
     must pass the grounding gate against the pack entries the kiosk sent. Unlike on the kiosk, the question
     lends no support: words a question puts in the upstream's mouth must be the pack's own. The venue's name
-    ("museum") is not a fact a sentence has to find in the pack, as on the kiosk."""
+    ("museum") is not a fact a sentence has to find in the pack, as on the kiosk. And it must say something:
+    "Yes, of course.", "It is free." or "The museum is open." pass any check of facts by stating none, so
+    they wait for staff."""
     if not reply or NOT_IN_PACK in reply.upper().replace(" ", "_"):
         return Verdict("review", "upstream_unknown", "the upstream says the pack does not answer it")
     gate = GroundingGate(entries, clean(venue, 200))
@@ -115,6 +139,9 @@ def judge(reply: str, entries: list[str], venue: str = "") -> Verdict:
     gate.finish()
     if gate.violation:
         return Verdict("review", "ungrounded", gate.violation[:300], reply[:2000])
+    why = _says_something(reply, clean(venue, 200), question)
+    if why:
+        return Verdict("review", "content_free", why, reply[:2000])
     return Verdict("answered", "", "", reply)
 
 
@@ -128,4 +155,4 @@ def answer(upstream: Upstream | None, question: str, entries: list[str], client:
         reply = ask(upstream, messages(question, entries, venue), client)
     except UpstreamError as exc:
         return Verdict("review", exc.code, exc.detail)
-    return judge(reply, entries, venue)
+    return judge(reply, entries, venue, question)

@@ -8,15 +8,15 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kiosk.hub.logins import wait_after
 from kiosk.hub.store import now
 from kiosk.hub.tables import users, web_sessions
 
@@ -34,6 +34,8 @@ class UserError(Exception):
 
 
 def add_user(engine: Engine, name: str, password: str, replace: bool = False) -> None:
+    """A new dashboard user, or (``replace``) a new password for one: then every session that user had open
+    ends, so a leaked cookie dies with the old password."""
     if not NAME.match(name):
         raise UserError("bad_name", "a user name is 1-64 letters, digits, dots, dashes, underscores or @")
     if len(password) < MIN_PASSWORD:
@@ -41,29 +43,65 @@ def add_user(engine: Engine, name: str, password: str, replace: bool = False) ->
     hashed = _hasher.hash(password)
     with engine.begin() as c:
         if replace and c.execute(update(users).where(users.c.name == name)
-                                 .values(password_hash=hashed)).rowcount == 1:
+                                 .values(password_hash=hashed, failed_logins=0, retry_at=None)).rowcount == 1:
+            c.execute(delete(web_sessions).where(web_sessions.c.user_name == name))
             return
         try:
-            c.execute(insert(users).values(name=name, password_hash=hashed, created_at=now()))
+            c.execute(insert(users).values(name=name, password_hash=hashed, created_at=now(), failed_logins=0))
         except IntegrityError as exc:
             raise UserError("user_exists", f"user {name!r} exists (--replace sets a new password)") from exc
 
 
-# argon2id with the library's defaults takes 64 MiB per check: a burst of logins waits its turn instead.
-_checking = threading.BoundedSemaphore(4)
+def remove_user(engine: Engine, name: str) -> bool:
+    """The user and every session of theirs, gone; False if there was no such user."""
+    with engine.begin() as c:
+        c.execute(delete(web_sessions).where(web_sessions.c.user_name == name))
+        return c.execute(delete(users).where(users.c.name == name)).rowcount == 1
 
 
-def check_password(engine: Engine, name: str, password: str) -> bool:
-    if len(password) > 1024:
-        return False
+def logout_all(engine: Engine) -> int:
+    """End every dashboard session (everyone logs in again); returns how many there were."""
+    with engine.begin() as c:
+        return c.execute(delete(web_sessions)).rowcount
+
+
+@dataclass(frozen=True)
+class Login:
+    ok: bool
+    retry_after_s: float = 0.0   # > 0: the account is backing off; the password was not checked
+
+
+def _utc(t: datetime) -> datetime:
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def check_login(engine: Engine, name: str, password: str) -> Login:
+    """Check a password, unless the account is backing off after failures in a row (``logins.wait_after``).
+    A failure makes the account wait longer; a success clears it. Blocks (argon2id): run on a check thread."""
+    if len(password) > 1024 or not NAME.match(name):
+        return Login(False)
     with engine.connect() as c:
-        hashed = c.execute(select(users.c.password_hash).where(users.c.name == name)).scalar()
-    with _checking:
-        try:
-            _hasher.verify(hashed or _DUMMY, password)
-        except (VerificationError, InvalidHashError):
-            return False
-    return hashed is not None
+        row = c.execute(select(users.c.password_hash, users.c.retry_at).where(users.c.name == name)).first()
+    if row is not None and row.retry_at is not None and _utc(row.retry_at) > now():
+        return Login(False, (_utc(row.retry_at) - now()).total_seconds())
+    try:
+        _hasher.verify(row.password_hash if row else _DUMMY, password)
+        ok = row is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if row is not None:
+        with engine.begin() as c:
+            if ok:
+                c.execute(update(users).where(users.c.name == name).values(failed_logins=0, retry_at=None))
+            else:  # one statement counts, so failures through several hub processes all count
+                n = c.execute(update(users).where(users.c.name == name)
+                              .values(failed_logins=users.c.failed_logins + 1)
+                              .returning(users.c.failed_logins)).scalar() or 0
+                wait = wait_after(n)
+                if wait:
+                    c.execute(update(users).where(users.c.name == name)
+                              .values(retry_at=now() + timedelta(seconds=wait)))
+    return Login(ok)
 
 
 def _digest(token: str) -> str:
@@ -87,11 +125,13 @@ def open_session(engine: Engine, user: str, hours: float) -> tuple[str, Session]
 
 
 def session_for(engine: Engine, token: str | None) -> Session | None:
+    """The session this cookie opened, if it has not expired and its user still exists."""
     if not token or len(token) > 128:
         return None
     with engine.connect() as c:
-        row = c.execute(select(web_sessions).where(web_sessions.c.token_hash == _digest(token))).first()
-    if row is None or row.expires_at.replace(tzinfo=row.expires_at.tzinfo or now().tzinfo) < now():
+        row = c.execute(select(web_sessions).join(users, users.c.name == web_sessions.c.user_name)
+                        .where(web_sessions.c.token_hash == _digest(token))).first()
+    if row is None or _utc(row.expires_at) < now():
         return None
     return Session(row.user_name, row.csrf)
 

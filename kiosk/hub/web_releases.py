@@ -91,7 +91,14 @@ def install_releases(app: FastAPI, engine: Engine, hub: HubConfig, ctx) -> None:
         s, form = got
         if not hub.signing_key:
             return PlainTextResponse("this hub holds no signing key: sign offline (see the Releases page)", 400)
-        rings = [r for r in _first(form, "rings").split(",") if r.strip()] or hub.rings.split(",")
+        refused = await ctx.reauth(s, form)
+        if refused is not None:
+            return refused
+        # From the dashboard a release always starts at the first ring of [hub] rings, with a health check:
+        # a session alone (a cookie copied from a browser) can never put a change in front of every kiosk.
+        rings = [r.strip() for r in hub.rings.split(",") if r.strip()]
+        if not _first(form, "probe").strip():
+            return PlainTextResponse("a release needs a health-check question the new version must answer", 400)
         try:
             rid = await run_in_threadpool(releases.publish, engine, _first(form, "pack"), None, hub.signing_key,
                                           rings, s.user, (_first(form, "probe"), ""))
@@ -104,9 +111,13 @@ def install_releases(app: FastAPI, engine: Engine, hub: HubConfig, ctx) -> None:
         got = await ctx.guarded(request)
         if isinstance(got, Response):
             return got
-        s, _ = got
+        s, form = got
         if not 0 < release_id < 2**31 or releases.get(engine, release_id) is None:
             return PlainTextResponse("no such release", status_code=404)
+        if action in ("promote", "rollback"):  # halting is always safe; opening a release wider is not
+            refused = await ctx.reauth(s, form)
+            if refused is not None:
+                return refused
         try:
             if action == "promote":
                 opened = await run_in_threadpool(releases.promote, engine, release_id)

@@ -18,6 +18,7 @@ from kiosk.domain.models import Entry
 from kiosk.domain.text import sentences, stem, words
 from kiosk.errors import KnowledgeError, ModelError, StorageError
 from kiosk.knowledge.pack import Pack, load_pack
+from kiosk.store.private import create_private
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pack_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -61,6 +62,7 @@ class KnowledgeIndex:
         self.dense = True  # off: retrieval by words only (the minimal tier frees the embedding model)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(_SCHEMA)

@@ -11,6 +11,7 @@ import sqlite_utils
 
 from kiosk.errors import StorageError
 from kiosk.store.migrations import MIGRATIONS
+from kiosk.store.private import create_private
 
 
 def utcnow() -> str:
@@ -22,6 +23,7 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")

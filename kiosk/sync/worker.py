@@ -152,7 +152,8 @@ class SyncWorker:
                     {"role": "system", "content": "A visitor at a venue kiosk asked a question the kiosk could "
                      "not answer. Answer briefly and helpfully; say so if you do not know."},
                     {"role": "user", "content": question}],
-                "metadata": {"kiosk_entry_ids": context.get("entry_ids", [])}}
+                # The id again inside the signed body: a hub files the question under this id, not the header's.
+                "metadata": {"kiosk_entry_ids": context.get("entry_ids", []), "kiosk_escalation_id": row["id"]}}
         if self.s.hub_cloud and self.pack_for is not None:  # the hub answers from, and checks against, the pack
             try:
                 venue, entries = self.pack_for(question, context.get("entry_ids", []))

@@ -70,3 +70,33 @@ class ChatKiosk:
     def stop(self) -> None:
         self.kill()
         self.out.close()
+
+
+def enrol_key(url: str, db: str, ring: str = "all", device_id: str | None = None):
+    """A device enrolled straight over HTTP with a fresh Ed25519 key (no kiosk process): (device id, key)."""
+    import base64
+    import secrets
+
+    import httpx
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    device_id = device_id or f"kiosk-{secrets.token_hex(4)}"
+    code = hub_cli(db, "enrol-code", "--ring", ring).stdout.strip()
+    r = httpx.post(f"{url}/v1/enrol", json={"code": code, "device_id": device_id,
+                                            "public_key": base64.b64encode(raw).decode()})
+    assert r.status_code == 200, r.text
+    return device_id, key
+
+
+def post_signed(url: str, device_id: str, key, path: str, payload, timeout: float = 30.0, client=None):
+    """A request signed by the device, as a kiosk sends it (through ``client``, an httpx.Client, if given)."""
+    import httpx
+
+    from kiosk.signatures import sign_request
+
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return (client or httpx).post(url + path, content=body, timeout=timeout,
+                      headers={"Content-Type": "application/json", **sign_request(key, device_id, "POST", path, body)})

@@ -23,10 +23,14 @@ def hub_cli(db: str, *args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=120)
 
 
+METRICS_TOKEN = "metrics-token-for-the-tests"
+METRICS = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+
+
 @pytest.fixture
 def hub(tmp_path):
     db = f"sqlite:///{tmp_path / 'hub.db'}"
-    p, url = start_hub(db)
+    p, url = start_hub(db, env={"KIOSK_HUB_METRICS_TOKEN": METRICS_TOKEN})
     try:
         yield url, db
     finally:
@@ -66,14 +70,16 @@ def test_an_enrolled_kiosk_delivers_its_outbox_signed_and_each_event_is_held_onc
     assert stats["events"].get("kiosk.usage.meter.v1", 0) >= 1, (sent, stats)
     # The same events again (a retry after a lost reply): held once.
     key = device_key(data)
-    ev = {"specversion": "1.0", "id": "retry-1", "source": device, "type": "kiosk.health.test",
+    ev = {"specversion": "1.0", "id": "retry-1", "source": device, "type": "kiosk.health.started",
           "time": "2026-11-26T00:00:00Z", "data": {}}
     for expected in (1, 0):
         body = json.dumps([ev]).encode()
         r = httpx.post(f"{url}/v1/events", content=body, headers=sign_request(key, device, "POST", "/v1/events", body))
         assert r.status_code == 200 and r.json()["accepted"] == expected, r.text
-    metrics = httpx.get(f"{url}/metrics").text
-    assert 'kiosk_hub_events{type="kiosk.health.test"} 1' in metrics and 'kiosk_hub_devices{state="active"} 1' in metrics
+    assert httpx.get(f"{url}/metrics").status_code == 401  # issue 24, row 12: behind the token
+    assert httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    metrics = httpx.get(f"{url}/metrics", headers=METRICS).text
+    assert 'kiosk_hub_events{type="kiosk.health.started"} 1' in metrics and 'kiosk_hub_devices{state="active"} 1' in metrics
     # A code is spent once.
     code = hub_cli(db, "enrol-code").stdout.strip()
     assert kiosk(tmp_path / "k2", "enrol", url, code).returncode == 0
@@ -90,7 +96,7 @@ def test_bad_requests_are_refused_with_a_reason_and_nothing_is_stored(hub, tmp_p
     key = device_key(data)
 
     def event(i, source=device):
-        return {"specversion": "1.0", "id": f"e{i}", "source": source, "type": "kiosk.health.test",
+        return {"specversion": "1.0", "id": f"e{i}", "source": source, "type": "kiosk.health.started",
                 "time": "2026-11-26T00:00:00Z", "data": {"i": i}}
 
     def post(body: bytes, headers: dict) -> httpx.Response:
@@ -103,15 +109,19 @@ def test_bad_requests_are_refused_with_a_reason_and_nothing_is_stored(hub, tmp_p
         "wrongly signed": (body, sign_request(Ed25519PrivateKey.generate(), device, "POST", "/v1/events", body),
                            401, "bad_signature"),
         "tampered body": (json.dumps([event(2)]).encode(), signed, 401, "bad_digest"),
+        # Issue 24, row 12: an unknown device is refused as a wrong signature is, word for word.
         "unknown device": (body, sign_request(key, "kiosk-nobody", "POST", "/v1/events", body), 401,
-                           "unknown_device"),
+                           "bad_signature"),
         "stale": (body, sign_request(key, device, "POST", "/v1/events", body, now=time.time() - 3600), 401, "stale"),
         "oversized": (b"[" + b" " * (1024 * 1024 + 10) + b"]", {}, 413, "too_large"),
     }
+    answers = {}
     for name, (b, h, status, code) in cases.items():
         r = post(b, h)
         assert (r.status_code, r.json()["error"]) == (status, code), (name, r.text)
         assert r.json()["reason"]
+        answers[name] = r.json()
+    assert answers["unknown device"] == answers["wrongly signed"]
     bad_json = b"{not json"
     r = post(bad_json, sign_request(key, device, "POST", "/v1/events", bad_json))
     assert (r.status_code, r.json()["error"]) == (400, "malformed_json")
@@ -132,7 +142,7 @@ def test_bad_requests_are_refused_with_a_reason_and_nothing_is_stored(hub, tmp_p
     b5 = json.dumps([event(5)]).encode()
     r = post(b5, sign_request(key, device, "POST", "/v1/events", b5))
     assert (r.status_code, r.json()["error"]) == (403, "revoked")
-    assert json.loads(hub_cli(db, "stats", "--json").stdout)["events"] == {"kiosk.health.test": 2}  # e3, e1
+    assert json.loads(hub_cli(db, "stats", "--json").stdout)["events"] == {"kiosk.health.started": 2}  # e3, e1
     assert httpx.get(f"{url}/healthz").status_code == 200
 
 
@@ -200,11 +210,15 @@ def test_malformed_signatures_enrolments_and_event_types_get_4xx_not_500(hub, tm
     deep = b"[" * 100000 + b"]" * 100000
     r = httpx.post(f"{url}/v1/enrol", content=deep[:1000000])
     assert r.status_code == 400, r.text
-    for bad_id in (None, 'a"b', "x" * 200):
+    # Issue 24, row 9: "." and ".." (paths a browser rewrites), a leading dash or dot, a slash.
+    for bad_id in (None, 'a"b', "x" * 200, ".", "..", ".hidden", "-x", "a/b", "a/../b"):
         code = hub_cli(db, "enrol-code").stdout.strip()
         r = httpx.post(f"{url}/v1/enrol", json={"code": code, "device_id": bad_id,
                                                 "public_key": base64.b64encode(b"k" * 32).decode()})
         assert r.status_code == 400, (bad_id, r.text)
+    assert json.loads(hub_cli(db, "stats", "--json").stdout)["devices"] == {"active": 1}
+    p = hub_cli(db, "enrol-code", "--ring", "../all")  # ring names are checked when a code is made
+    assert p.returncode == 2 and "ring name" in p.stderr
     # Someone else's device id and (public) key with a valid code: refused, the device keeps its ring.
     from kiosk.identity import public_key_bytes
 
@@ -218,7 +232,7 @@ def test_malformed_signatures_enrolments_and_event_types_get_4xx_not_500(hub, tm
     b = json.dumps([ev, {**ev, "id": "t2", "type": "kiosk.ok", "data": {"s": "a\u0000b"}}]).encode()
     r = httpx.post(f"{url}/v1/events", content=b, headers=sign_request(key, device, "POST", "/v1/events", b))
     assert r.status_code == 200 and r.json()["accepted"] == 0 and len(r.json()["rejected"]) == 2, r.text
-    assert "fake" not in httpx.get(f"{url}/metrics").text
+    assert "fake" not in httpx.get(f"{url}/metrics", headers=METRICS).text
 
 
 def test_an_enrolled_kiosk_whose_key_is_gone_keeps_its_events_and_says_why(hub, tmp_path):

@@ -153,10 +153,27 @@ def test_dashboard_refuses_forged_and_unauthenticated_requests(tmp_path):
         assert r.status_code == 403
         assert web.post("/devices/x/revoke", data={"csrf": "nope"}).status_code == 403
         assert web.post("/devices/x/revoke", data={"csrf": csrf}).status_code == 303
+        # A device id a browser would rewrite as a path (enrolled before ids were checked) can still be revoked
+        # from the Fleet page: the id travels in the form (issue 24, row 9).
+        from datetime import datetime, timezone
+
+        from sqlalchemy import insert
+
+        from kiosk.hub.migrate import engine_for
+        from kiosk.hub.tables import devices
+
+        engine = engine_for(db)
+        with engine.begin() as c:
+            c.execute(insert(devices).values(id="..", public_key=b"k" * 32, ring="all", state="active",
+                                             enrolled_at=datetime.now(timezone.utc)))
+        engine.dispose()
+        assert 'name="device" value=".."' in web.get("/fleet").text
+        assert web.post("/devices/revoke", data={"csrf": csrf, "device": ".."}).status_code == 303
+        assert json.loads(hub_cli(db, "stats", "--json").stdout)["devices"] == {"revoked": 1}
         assert "default-src 'self'" in web.get("/fleet").headers["content-security-policy"]
         assert web.post("/login", data={"name": "ops", "password": "wrong"}).status_code == 401
         assert web.post("/login", data={"name": "nobody", "password": "wrong"}).status_code == 401
-        # A kiosk's odd health data cannot break a page, and a meter that cannot be billed is refused alone.
+        # A kiosk's odd health data cannot break a page: it is refused alone, as is a meter that cannot be billed.
         from kiosk.identity import device_key
         from kiosk.signatures import sign_request
 
@@ -177,7 +194,8 @@ def test_dashboard_refuses_forged_and_unauthenticated_requests(tmp_path):
                                               "source": "\t=1+1", "tier": "full"})])]
         body = json.dumps(evs).encode()
         r = httpx.post(f"{url}/v1/events", content=body, headers=sign_request(key, device, "POST", "/v1/events", body))
-        assert r.status_code == 200 and [x["index"] for x in r.json()["rejected"]] == [2, 3], r.text
+        # Odd snapshots and meters that cannot be billed are each refused alone (issue 24); the last is kept.
+        assert r.status_code == 200 and [x["index"] for x in r.json()["rejected"]] == [0, 1, 2, 3], r.text
         for path in ("/fleet", "/usage", "/questions"):
             assert web.get(path).status_code == 200, path
         assert "'\t=1+1" in web.get("/usage.csv").text

@@ -88,6 +88,7 @@ def test_an_unanswered_question_becomes_a_pack_entry_released_to_canary_then_all
             # Published to the canary ring, with the question as the kiosks' health check.
             packs_row = page.locator("#packs tr", has_text="harbourlight")
             packs_row.locator("input[name=probe]").fill(QUESTION)
+            packs_row.locator("input[name=password]").fill(PASSWORD)  # asked again: a cookie alone cannot publish
             packs_row.locator("button", has_text="Publish").click()
             rel = max(ledger(db).values(), key=lambda r: r["id"])
             assert rel["pack_version"] == 2 and rel["signed"] == "hub" and rel["rings"] == ["canary", "all"]
@@ -105,7 +106,9 @@ def test_an_unanswered_question_becomes_a_pack_entry_released_to_canary_then_all
             away = hall[-1]
             away.kill()
             page.goto(f"{url}/releases")
-            page.locator(f"section[data-release='{rel['id']}'] button", has_text="Promote").click()
+            promote = page.locator(f"section[data-release='{rel['id']}'] form[action$='/promote']")
+            promote.locator("input[name=password]").fill(PASSWORD)
+            promote.locator("button", has_text="Promote").click()
             until(lambda: all(states(db, rel["id"]).get(k.id) == "installed" for k in kiosks if k is not away),
                   why="every running kiosk installed the release")
             assert away.bundle_version() is None

@@ -56,3 +56,18 @@ def test_similar_questions_are_grouped_newest_first(tmp_path):
     assert not queue.staff_answer(engine, "k1", "e0", "Again.", "ops")  # answered once
     assert [a["id"] for a in queue.undelivered(engine, "k1")] == ["e0"]
     assert queue.delivered(engine, "k1", ["e0"]) == 1 and queue.undelivered(engine, "k1") == []
+
+
+def test_replies_that_state_nothing_from_the_pack_wait_for_staff():
+    """Issue 24, row 3: grounded or not, a reply with no fact of the pack in it never goes out; a yes or no
+    must come with the pack's sentence about what was asked."""
+    pack = PACK + ["Animals. Pets are not allowed in the galleries; assistance dogs are welcome."]
+    q = "Can I bring my pet snake into the galleries?"
+    for reply in ("Yes, of course.", "Yes.", "No, it is not.", "It is free.", "The museum is open.",
+                  "Yes. Adult tickets cost 12 euros."):  # a fact, but not about what was asked
+        v = up.judge(reply, pack, "City Museum", q)
+        assert (v.state, v.reason) == ("review", "content_free"), (reply, v)
+    for reply in ("No. Pets are not allowed in the galleries.", "Pets are not allowed in the galleries."):
+        assert up.judge(reply, pack, "City Museum", q).state == "answered", reply
+    assert up.judge("Adult tickets cost 12 euros.", pack, "City Museum", "How much is a ticket?").state == "answered"
+    assert up.judge("Children under 12 enter free.", pack, "City Museum", "Do kids pay?").state == "answered"

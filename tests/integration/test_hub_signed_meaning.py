@@ -1,0 +1,98 @@
+"""Requests mean only what they were signed for (issue 24, row 8 in part), against a real `kiosk hub serve` on
+SQLite over loopback: an escalation's id is the signed body's, so a rewritten Idempotency-Key header cannot
+file a question under another's id; and enrolment never hands out URLs built from the request's Host."""
+
+import base64
+import json
+
+import httpx
+
+from kiosk.hub.local import start_hub
+from kiosk.signatures import sign_request
+from tests.integration.hubkit import enrol_key, hub_cli
+
+
+def _escalation(esc_id, question: str = "Is there a swimming pool?") -> bytes:
+    meta = {"kiosk_pack": ["Tickets. Adult tickets cost 12 euros."], "kiosk_escalation_id": esc_id}
+    if esc_id is None:
+        del meta["kiosk_escalation_id"]
+    return json.dumps({"model": "x", "messages": [{"role": "user", "content": question}], "metadata": meta}).encode()
+
+
+def test_a_rewritten_idempotency_key_and_a_forged_host_change_nothing(tmp_path):
+    db = f"sqlite:///{tmp_path / 'hub.db'}"
+    hub, url = start_hub(db)
+    try:
+        device, key = enrol_key(url, db)
+
+        def post(body: bytes, header_id: str | None) -> httpx.Response:
+            headers = {"Content-Type": "application/json",
+                       **sign_request(key, device, "POST", "/v1/chat/completions", body)}
+            if header_id is not None:
+                headers["Idempotency-Key"] = header_id
+            return httpx.post(f"{url}/v1/chat/completions", content=body, headers=headers)
+
+        first = post(_escalation("q-0", "Can I park a camper van?"), "q-0")
+        assert first.status_code == 202, first.text
+        # On the way, someone rewrites the header of another question to the first one's id.
+        r = post(_escalation("q-1"), "q-0")
+        assert (r.status_code, r.json()["error"]) == (400, "idempotency_mismatch"), r.text
+        r = post(_escalation(None), "q-1")  # an id only in the header is not one the kiosk signed
+        assert (r.status_code, r.json()["error"]) == (400, "malformed"), r.text
+        assert post(_escalation("q-1"), None).status_code == 202  # the signed id is enough
+        from kiosk.hub.migrate import engine_for
+        from kiosk.hub.queue import review_queue
+
+        held = {row.id: row.question for row in review_queue(engine_for(db))}
+        assert held == {"q-0": "Can I park a camper van?", "q-1": "Is there a swimming pool?"}, held
+
+        # Enrolment with a forged Host: the URLs handed out are the hub's own address, not the sender's pick.
+        code = hub_cli(db, "enrol-code").stdout.strip()
+        r = httpx.post(f"{url}/v1/enrol", headers={"Host": "attacker.example:9999"}, json={
+            "code": code, "device_id": "kiosk-host-test", "public_key": base64.b64encode(b"k" * 32).decode()})
+        assert r.status_code == 200, r.text
+        urls = [v for k, v in r.json().items() if k.endswith("_url")]
+        assert urls and all(u.startswith(url + "/v1") for u in urls), urls
+    finally:
+        hub.terminate()
+        hub.wait(timeout=10)
+
+
+def test_a_kiosk_keeps_to_the_hub_it_enrolled_with_whatever_urls_come_back(tmp_path):
+    """A reply (or whoever rewrote it) naming another server: the kiosk's outbox, escalations and updates
+    still go to the hub the operator gave `kiosk enrol`."""
+    import os
+    import subprocess
+    import sys
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Liar(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers["content-length"]))
+            out = json.dumps({"device_id": "kiosk-liar-test", "ring": "all",
+                              "ingest_url": "http://attacker.example:9999/v1/events",
+                              "cloud_base_url": "http://attacker.example:9999/v1",
+                              "updates_url": "http://attacker.example:9999/v1/updates"}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        def log_message(self, *a):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Liar)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hub = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        env = {**os.environ, "KIOSK_DATA_DIR": str(tmp_path / "kiosk"), "KIOSK_CONFIG": ""}
+        p = subprocess.run([sys.executable, "-m", "kiosk", "enrol", hub, "CODE", "--json"], env=env,
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        saved = json.loads((tmp_path / "kiosk" / "hub.json").read_text())
+        urls = [v for k, v in saved.items() if k.endswith("_url")]
+        assert urls and all(u == hub or u.startswith(hub + "/v1") for u in urls), saved
+    finally:
+        server.shutdown()
