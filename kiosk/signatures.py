@@ -1,12 +1,17 @@
 """Signed HTTP requests between a kiosk and its hub: a profile of RFC 9421 (HTTP Message Signatures) with
 Ed25519 (RFC 9421 section 3.3.6) and a Content-Digest (RFC 9530).
 
-The signature covers ``"@method" "@path" "content-digest"`` with the parameters ``created`` (Unix time),
-``nonce`` (random, never reused), ``keyid`` (the device id) and ``alg="ed25519"``, under the label ``kiosk``::
+The signature covers ``"@method" "@authority" "@path" "@query" "content-digest"`` with the parameters
+``created`` (Unix time), ``nonce`` (random, never reused), ``keyid`` (the device id) and ``alg="ed25519"``,
+under the label ``kiosk``::
 
     Content-Digest: sha-256=:<base64 of the body's SHA-256>:
-    Signature-Input: kiosk=("@method" "@path" "content-digest");created=1767225600;nonce="...";keyid="...";alg="ed25519"
+    Signature-Input: kiosk=("@method" "@authority" "@path" "@query" "content-digest");created=1767225600;nonce="...";keyid="...";alg="ed25519"
     Signature: kiosk=:<base64 Ed25519 signature of the signature base>:
+
+so a request signed for one hub means nothing to another (``@authority``: host and port, as the kiosk was
+told to reach its hub). Signatures without ``@authority`` and ``@query`` (kiosks before issue 24; requests
+signed for a bare path) are still verified as they were.
 
 The verifier rebuilds the signature base from the request itself (RFC 9421 section 2.5), so a body, method
 or path changed in transit fails; ``created`` outside the allowed skew and a ``nonce`` seen before
@@ -27,7 +32,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 LABEL = "kiosk"
-COMPONENTS = ('"@method"', '"@path"', '"content-digest"')
+COMPONENTS = ('"@method"', '"@authority"', '"@path"', '"@query"', '"content-digest"')
+COMPONENTS_V1 = ('"@method"', '"@path"', '"content-digest"')
 MAX_SKEW_S = 300
 
 
@@ -43,21 +49,50 @@ def content_digest(body: bytes) -> str:
     return "sha-256=:" + base64.b64encode(hashlib.sha256(body).digest()).decode() + ":"
 
 
-def _params(created: int, nonce: str, keyid: str) -> str:
-    return f'({" ".join(COMPONENTS)});created={created};nonce="{nonce}";keyid="{keyid}";alg="ed25519"'
+def _params(components: tuple[str, ...], created: int, nonce: str, keyid: str) -> str:
+    return f'({" ".join(components)});created={created};nonce="{nonce}";keyid="{keyid}";alg="ed25519"'
 
 
-def signature_base(method: str, path: str, digest: str, params: str) -> bytes:
-    return (f'"@method": {method.upper()}\n"@path": {path}\n"content-digest": {digest}\n'
-            f'"@signature-params": {params}').encode()
+def authority_of(url: str) -> str:
+    """A URL's host and port as a Host header names them (lower case, no default port)."""
+    from urllib.parse import urlsplit
+
+    u = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(u.scheme)
+    host = u.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return host if u.port in (None, default) else f"{host}:{u.port}"
 
 
-def sign_request(key: Ed25519PrivateKey, keyid: str, method: str, path: str, body: bytes,
+def signature_base(method: str, path: str, digest: str, params: str, authority: str | None = None,
+                   query: str = "") -> bytes:
+    """RFC 9421 section 2.5; ``authority`` None: the v1 profile without ``@authority`` and ``@query``."""
+    lines = [f'"@method": {method.upper()}']
+    if authority is not None:
+        lines.append(f'"@authority": {authority.lower()}')
+    lines.append(f'"@path": {path}')
+    if authority is not None:
+        lines.append(f'"@query": ?{query}')
+    lines += [f'"content-digest": {digest}', f'"@signature-params": {params}']
+    return "\n".join(lines).encode()
+
+
+def sign_request(key: Ed25519PrivateKey, keyid: str, method: str, target: str, body: bytes,
                  now: float | None = None) -> dict[str, str]:
-    """The headers that sign this request."""
+    """The headers that sign this request. ``target``: the full URL (its host and port, path and query are
+    signed), or a bare path (the v1 profile: method, path and body only)."""
+    from urllib.parse import urlsplit
+
     digest = content_digest(body)
-    params = _params(int(now if now is not None else time.time()), secrets.token_urlsafe(16), keyid)
-    sig = key.sign(signature_base(method, path, digest, params))
+    created, nonce = int(now if now is not None else time.time()), secrets.token_urlsafe(16)
+    if target.startswith(("http://", "https://")):
+        url = urlsplit(target)
+        params = _params(COMPONENTS, created, nonce, keyid)
+        base = signature_base(method, url.path or "/", digest, params, authority_of(target), url.query)
+    else:
+        params = _params(COMPONENTS_V1, created, nonce, keyid)
+        base = signature_base(method, target, digest, params)
+    sig = key.sign(base)
     return {"Content-Digest": digest, "Signature-Input": f"{LABEL}={params}",
             "Signature": f"{LABEL}=:{base64.b64encode(sig).decode()}:"}
 
@@ -67,6 +102,7 @@ class Signed:
     keyid: str
     nonce: str
     created: int
+    authority_signed: bool = False  # the request's host and port (and query) are in the signature
 
 
 _INPUT = re.compile(r'^kiosk=\(([^)]*)\);created=(\d{1,12});nonce="([A-Za-z0-9_\-]{8,64})";'
@@ -80,13 +116,17 @@ def parse(headers) -> Signed:
     if not sig_input or not sig or not headers.get("content-digest"):
         raise SignatureError("unsigned", "the request is not signed (Signature, Signature-Input, Content-Digest)")
     m = _INPUT.match(sig_input.strip())
-    if not m or m.group(1).split() != list(COMPONENTS) or not _SIG.match(sig.strip()):
+    components = m.group(1).split() if m else []
+    if components not in (list(COMPONENTS), list(COMPONENTS_V1)) or not _SIG.match(sig.strip()):
         raise SignatureError("bad_signature_input", "Signature-Input is not the kiosk profile of RFC 9421")
-    return Signed(keyid=m.group(4), nonce=m.group(3), created=int(m.group(2)))
+    return Signed(keyid=m.group(4), nonce=m.group(3), created=int(m.group(2)),
+                  authority_signed=components == list(COMPONENTS))
 
 
-def verify(headers, method: str, path: str, body: bytes, public_key: bytes, now: float | None = None) -> Signed:
-    """Check a request's signature against the device's raw Ed25519 public key (raises SignatureError)."""
+def verify(headers, method: str, path: str, body: bytes, public_key: bytes, now: float | None = None,
+           authority: str = "", query: str = "") -> Signed:
+    """Check a request's signature against the device's raw Ed25519 public key (raises SignatureError).
+    ``authority``: the verifier's own host and port, which a signature covering ``@authority`` must name."""
     signed = parse(headers)
     if headers["content-digest"].strip() != content_digest(body):
         raise SignatureError("bad_digest", "Content-Digest does not match the body")
@@ -97,7 +137,8 @@ def verify(headers, method: str, path: str, body: bytes, public_key: bytes, now:
     try:
         raw = base64.b64decode(_SIG.match(headers["signature"].strip()).group(1), validate=True)
         Ed25519PublicKey.from_public_bytes(public_key).verify(
-            raw, signature_base(method, path, headers["content-digest"].strip(), params))
+            raw, signature_base(method, path, headers["content-digest"].strip(), params,
+                                authority if signed.authority_signed else None, query))
     except (InvalidSignature, ValueError, binascii.Error) as exc:
         raise SignatureError("bad_signature", "the signature does not verify with the device's key") from exc
     return signed

@@ -27,13 +27,13 @@ from sqlalchemy import Engine
 from kiosk.config import HubConfig
 from kiosk.domain.redact import RedactionError, redact
 from kiosk.hub import store
-from kiosk.hub.auth import _refuse, authenticate, on_kiosk_thread, read_body, signed_route
+from kiosk.hub.auth import _refuse, authenticate, expected_authority, on_kiosk_thread, read_body, signed_route
 from kiosk.hub.event_rules import check_event
 from kiosk.hub.guard import MAX_BODY, RequestGuard
 from kiosk.hub.logins import LoginGate, LoginShield
 from kiosk.hub.quotas import Busy as QuotaBusy
 from kiosk.hub.quotas import KioskLimits, pack_text
-from kiosk.signatures import MAX_SKEW_S
+from kiosk.signatures import MAX_SKEW_S, authority_of
 
 log = logging.getLogger("kiosk.hub")
 
@@ -59,6 +59,7 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
     hub_config = hub_config or HubConfig()
     app = FastAPI(title="kiosk hub", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json" if hub_config.openapi else None)
+    app.state.public_authority = authority_of(public_url) if public_url else ""
     # Every body bounded and timed before any route reads it; refusals close the connection.
     app.add_middleware(RequestGuard, max_body=MAX_BODY, body_s=hub_config.slow_request_s)
     # Outermost: a login whose refusal is already known costs the least a request can.
@@ -104,9 +105,10 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
         with lock:
             counts[outcome] += 1
 
-    def ingest_batch(headers, method: str, path: str, body: bytes) -> dict | JSONResponse:
+    def ingest_batch(request: Request, body: bytes) -> dict | JSONResponse:
         """Authenticate, parse, check and hold one batch (in a worker thread: database and crypto block)."""
-        auth = authenticate(engine, headers, method, path, body)
+        auth = authenticate(engine, request.headers, request.method, request.url.path, body,
+                            expected_authority(request), request.url.query)
         if isinstance(auth, JSONResponse):
             return auth
         dev, signed = auth
@@ -171,7 +173,7 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
         if isinstance(body, JSONResponse):
             count("too_large")
             return body
-        out = await on_kiosk_thread(app, ingest_batch, request.headers, request.method, request.url.path, body)
+        out = await on_kiosk_thread(app, ingest_batch, request, body)
         count("refused" if isinstance(out, JSONResponse) else "accepted")
         return out
 

@@ -33,7 +33,14 @@ def _refuse(status: int, code: str, reason: str) -> JSONResponse:
     return JSONResponse({"error": code, "reason": reason}, status_code=status)
 
 
-def authenticate(engine: Engine, headers, method: str, path: str, body: bytes):
+def expected_authority(request: Request) -> str:
+    """The host and port a kiosk's signature must name to be for this hub: those of its --public-url, else
+    the request's Host (without --public-url a hub cannot tell its own name from one a sender chose)."""
+    return getattr(request.app.state, "public_authority", "") or request.headers.get("host", "")
+
+
+def authenticate(engine: Engine, headers, method: str, path: str, body: bytes, authority: str = "",
+                 query: str = ""):
     """(device row, parsed signature) of a validly signed request by an active device, or the refusal.
     The nonce is not spent here: the caller spends it in the transaction that acts on the request."""
     try:
@@ -41,7 +48,7 @@ def authenticate(engine: Engine, headers, method: str, path: str, body: bytes):
         dev = store.device(engine, signed.keyid)
         # An unknown device is checked against a key nobody holds: refused exactly as a wrong signature is,
         # so the answer never tells an enrolled device id from one that is not.
-        verify(headers, method, path, body, dev.public_key if dev is not None else _NOBODY)
+        verify(headers, method, path, body, dev.public_key if dev is not None else _NOBODY, None, authority, query)
         if dev is None:
             raise SignatureError("bad_signature", "the signature does not verify with the device's key")
     except SignatureError as exc:
@@ -74,7 +81,8 @@ def _too_large(most: int) -> JSONResponse:
 
 def signed_device(engine: Engine, request: Request, body: bytes):
     """The active device that signed this request, its nonce now spent; or the refusal."""
-    auth = authenticate(engine, request.headers, request.method, request.url.path, body)
+    auth = authenticate(engine, request.headers, request.method, request.url.path, body,
+                        expected_authority(request), request.url.query)
     if isinstance(auth, JSONResponse):
         return auth
     dev, signed = auth

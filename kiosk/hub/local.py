@@ -21,12 +21,13 @@ def free_port() -> int:
 
 
 def start_hub(db: str, *extra: str, env: dict[str, str] | None = None,
-              log: Path | None = None) -> tuple[subprocess.Popen, str]:
+              log: Path | None = None, port: int | None = None) -> tuple[subprocess.Popen, str]:
     """`kiosk hub serve` on a free loopback port, once it answers /healthz (``extra``: more serve flags;
-    ``env``: more environment, e.g. KIOSK_HUB_OFFLINE_AFTER_S; ``log``: a file for its stderr)."""
+    ``env``: more environment, e.g. KIOSK_HUB_OFFLINE_AFTER_S; ``log``: a file for its stderr; ``port``: this one,
+    e.g. to name it in --public-url)."""
     import httpx
 
-    port = free_port()
+    port = port or free_port()
     # A file, not a pipe: a hub that logs a lot never blocks on it.
     err = open(log, "w+b") if log is not None else tempfile.TemporaryFile()
     p = subprocess.Popen([sys.executable, "-m", "kiosk", "hub", "serve", "--db", db, "--port", str(port), *extra],

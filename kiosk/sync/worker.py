@@ -116,11 +116,10 @@ class SyncWorker:
         return report
 
     def _signed(self, method: str, url: str, body: bytes) -> dict[str, str]:
-        from urllib.parse import urlsplit
-
+        """Signed for this URL: its host and port too, so the request means nothing to another hub."""
         from kiosk.signatures import sign_request
 
-        return sign_request(self.s.signing_key, self.s.device_id, method, urlsplit(url).path or "/", body)
+        return sign_request(self.s.signing_key, self.s.device_id, method, url, body)
 
     def _post_batch(self, events: list[dict]) -> Outcome:
         headers = {"Content-Type": CE_BATCH}

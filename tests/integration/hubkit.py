@@ -72,8 +72,9 @@ class ChatKiosk:
         self.out.close()
 
 
-def enrol_key(url: str, db: str, ring: str = "all", device_id: str | None = None):
-    """A device enrolled straight over HTTP with a fresh Ed25519 key (no kiosk process): (device id, key)."""
+def enrol_key(url: str, db: str, ring: str = "all", device_id: str | None = None, key=None):
+    """A device enrolled straight over HTTP with a fresh Ed25519 key, or ``key`` (no kiosk process):
+    (device id, key)."""
     import base64
     import secrets
 
@@ -81,7 +82,7 @@ def enrol_key(url: str, db: str, ring: str = "all", device_id: str | None = None
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    key = Ed25519PrivateKey.generate()
+    key = key or Ed25519PrivateKey.generate()
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     device_id = device_id or f"kiosk-{secrets.token_hex(4)}"
     code = hub_cli(db, "enrol-code", "--ring", ring).stdout.strip()

@@ -96,3 +96,32 @@ def test_a_kiosk_keeps_to_the_hub_it_enrolled_with_whatever_urls_come_back(tmp_p
         assert urls and all(u == hub or u.startswith(hub + "/v1") for u in urls), saved
     finally:
         server.shutdown()
+
+
+def test_a_batch_signed_for_one_hub_is_refused_by_another(tmp_path):
+    """Row 8: the same device id and public key enrolled at hubs A and B (public keys are public). A batch the
+    kiosk signed for A (its host and port are in the signature) is refused by B, even with A's name forged in
+    the Host header when B knows its own (--public-url)."""
+    db_a, db_b = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    a, url_a = start_hub(db_a)
+    from kiosk.hub.local import free_port
+
+    port_b = free_port()
+    b, url_b = start_hub(db_b, "--public-url", f"http://127.0.0.1:{port_b}", port=port_b)
+    try:
+        device, key = enrol_key(url_a, db_a, device_id="kiosk-twice")
+        enrol_key(url_b, db_b, device_id="kiosk-twice", key=key)
+        batch = json.dumps([{"specversion": "1.0", "id": "e1", "source": device, "type": "kiosk.health.started",
+                             "time": "2026-11-26T00:00:00Z", "data": {}}]).encode()
+        signed = {"Content-Type": "application/json",
+                  **sign_request(key, device, "POST", f"{url_a}/v1/events", batch)}
+        for headers in (signed, {**signed, "Host": url_a.split("//")[1]}):
+            r = httpx.post(f"{url_b}/v1/events", content=batch, headers=headers)
+            assert (r.status_code, r.json()["error"]) == (401, "bad_signature"), r.text
+        r = httpx.post(f"{url_a}/v1/events", content=batch, headers=signed)
+        assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
+        assert json.loads(hub_cli(db_b, "stats", "--json").stdout)["events"] == {}
+    finally:
+        for p in (a, b):
+            p.terminate()
+            p.wait(timeout=10)
