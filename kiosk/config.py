@@ -92,11 +92,9 @@ class TurnConfig:
     judge: bool = doc("Decide with the trained answer judge (a cross-encoder reading the question with each "
                       "candidate entry; models/judge/README.md): answer, offer 'did you mean ...?' choices, or "
                       "pass on. False, or the judge model missing: the older signals model decides.", True)
-    judge_answer_at: float = doc("The judge's probability at or above which the best entry answers (0 = the "
-                                 "value chosen on held-out venues).", 0.0)
-    judge_offer_at: float = doc("Below this for every candidate the question is passed on; between it and "
-                                "judge_answer_at the kiosk offers choices (0 = the value chosen on held-out "
-                                "venues).", 0.0)
+    judge_offer_at: float = doc("The judge's probability below which, for every candidate, a question the kiosk "
+                                "does not answer is passed on; at or above it the likeliest entries are offered "
+                                "as 'did you mean ...?' choices (0 = the value chosen on held-out venues).", 0.0)
     emergency_number: str = doc("The emergency telephone number the kiosk gives when the pack has no safety "
                                 "entry for an emergency (999 in the UK, 911 in North America, 112 in the EU).",
                                 "112")

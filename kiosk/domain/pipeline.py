@@ -14,7 +14,7 @@ from kiosk.config import TurnConfig
 from kiosk.domain.answer_type import can_answer, expected_type
 from kiosk.domain.answerability import FITTED, Answerability, Signals
 from kiosk.domain.breaker import CircuitBreaker
-from kiosk.domain.decide import Outcome, Policy, decide
+from kiosk.domain.decide import Policy
 from kiosk.domain.emergency import ENTRY as SAFETY_ENTRY, EmergencyKind, EmergencySense, built_in, recognise
 from kiosk.domain.events import (Answered, Chosen, Emitter, Escalated, Failed, FellBack, Retracted, Retrieved,
                                  Token, TurnListener, fail_code)
@@ -34,6 +34,7 @@ CANDIDATES = 12
 LOST_PROPERTY = re.compile(r"\blost (?:property|and found|& found)\b", re.IGNORECASE)
 JUDGED = 8          # candidates the answer judge reads (entries holding a named identifier come on top)
 CLARIFY_PROMPT = "I'm not sure which of these you mean. Please choose one:"
+COMBINE = 0.5       # the likeliest entries to offer: judge probability and retrieval score, half each
 _LLM_UNSURE = re.compile(r"\b(?:(?:do not|don't|cannot|can't|am not able to) (?:know|find|say|help|answer)|"
                          r"not sure|no information|not mentioned|unknown)\b", re.IGNORECASE)
 
@@ -120,8 +121,8 @@ class TurnPipeline:
             ans = Answer(question, decline(self.venue), Route.HEURISTIC, tier, False, 0.0,
                          reason=Reason.OFF_TOPIC, note="not a question about the venue")
         elif judged is not None:
-            ans = self._by_judge(question, query, judged, tier, best, emit, start, llm if use_llm else None,
-                                 session_id)
+            ans = self._with_judge(question, query, candidates, hits, signals, judged, best, tier, emit, start,
+                                   llm if use_llm else None, session_id)
         else:
             ans = self._by_signals(question, query, candidates, hits, signals, best, tier, emit, start,
                                    llm if use_llm else None)
@@ -208,36 +209,42 @@ class TurnPipeline:
             return False
         return self.offtopic.off_topic(query)
 
-    def _answer_at(self) -> float:
-        return self.config.judge_answer_at or self.policy.answer_at
-
     def _offer_at(self) -> float:
         return self.config.judge_offer_at or self.policy.offer_at
 
-    def _by_judge(self, question: str, query: str, judged, tier: Tier, best: float, emit: Emitter,
-                  start: float, llm, session_id: str) -> Answer:
+    def _with_judge(self, question: str, query: str, candidates: Sequence[Hit], hits: Sequence[Hit], signals,
+                    judged, best: float, tier: Tier, emit: Emitter, start: float, llm, session_id: str) -> Answer:
+        """Answer, "did you mean ...?" or pass on, on the judge's probability and retrieval's score together
+        (half each: neither alone ranked entries as well on held-out venues, models/judge/README.md). Sure of
+        one entry and clearly ahead of the next: answer from its best window. Some entry likely: offer the
+        likeliest. Nothing likely: pass on. A named identifier held by one entry answers from it."""
         ranked, decided, missing = judged
-        policy = Policy(self._answer_at(), self.policy.margin, self._offer_at(), self.policy.choices)
-        outcome, chosen = decide(ranked, policy, identifier_wins=decided)
-        note = ", ".join(f"{j.entry.id} {j.probability:.2f}" for j in ranked[:3])
-        if outcome is Outcome.ANSWER and (missing or not can_answer(query, chosen[0].entry.body)):
-            # the question names what no entry holds, or asks for a kind of value the entry lacks
-            outcome, chosen = Outcome.CLARIFY, ranked[: policy.choices]
-        if outcome is Outcome.PASS_ON:
-            return Answer(question, DONT_KNOW, Route.HEURISTIC, tier, True, ranked[0].probability if ranked else 0.0,
-                          [], reason=Reason.NOT_COVERED, note=f"no entry answers it (judge: {note})")
-        if outcome is Outcome.CLARIFY:
+        fused = {h.entry.id: h.score for h in candidates}
+        likely = sorted(ranked, key=lambda j: -(COMBINE * j.probability + (1 - COMBINE) * fused.get(j.entry.id, 0.0)))
+        if decided and ranked and ranked[0].probability >= self._offer_at():
+            likely = ranked  # a named identifier held by one entry: that entry first
+        sure = [COMBINE * j.probability + (1 - COMBINE) * fused.get(j.entry.id, 0.0) for j in likely[:2]]
+        lead = sure[0] - (sure[1] if len(sure) > 1 else 0.0) if sure else 0.0
+        if likely and not missing and (decided and likely[0].probability >= self._offer_at()
+                                       or sure[0] >= self.policy.answer_at and lead >= self.policy.margin) \
+                and can_answer(query, likely[0].entry.body):
+            top = likely[0]
+            if llm is not None:
+                return self._generate(llm, query, [Hit(top.entry, best, similarity=1.0, score=1.0)], best, tier,
+                                      emit, start)
+            return Answer(question, said(top), Route.KNOWLEDGE, tier, False, sure[0], [top.entry.id],
+                          more=more(top), note=f"judge {top.probability:.2f}, combined {sure[0]:.2f}")
+        # not answered: the likeliest entries, by the judge and retrieval together
+        note = ", ".join(f"{j.entry.id} {j.probability:.2f}" for j in likely[:3])
+        if likely and max(j.probability for j in likely) >= self._offer_at():
+            chosen = likely[: self.policy.choices]
             choices = [Choice(j.entry.id, j.entry.heading, said(j)) for j in chosen]
             ans = Answer(question, CLARIFY_PROMPT, Route.CLARIFY, tier, False, chosen[0].probability,
                          [c.entry_id for c in choices], choices=choices, note=f"unsure (judge: {note})")
             self._offer = (session_id, ans)
             return ans
-        top = chosen[0]
-        if llm is not None:
-            hit = Hit(top.entry, best, similarity=1.0, score=1.0)
-            return self._generate(llm, query, [hit], best, tier, emit, start)
-        return Answer(question, said(top), Route.KNOWLEDGE, tier, False, top.probability, [top.entry.id],
-                      more=more(top), note=f"judge: {note}")
+        return Answer(question, DONT_KNOW, Route.HEURISTIC, tier, True, likely[0].probability if likely else 0.0,
+                      [], reason=Reason.NOT_COVERED, note=f"no entry answers it (judge: {note})")
 
     def choose(self, session_id: str, pick: int | None, listener: TurnListener | None = None,
                tier: Tier = Tier.FULL) -> Answer:

@@ -51,6 +51,12 @@ def judged_rows(venue: Path) -> list[dict]:
             row["decided"], row["missing"] = decided, missing
             row["judged"] = [{"entry_id": j.entry.id, "p": round(j.probability, 4), "said": said(j),
                               "heading": j.entry.heading, "more": more(j)} for j in ranked[:3]]
+            by_id = {j.entry.id: j for j in ranked}
+            row["retrieved"] = [{"entry_id": h.entry.id, "score": round(h.score, 4), "coverage": round(h.coverage, 4),
+                                 "similarity": round(h.similarity, 4),
+                                 "p": round(by_id[h.entry.id].probability, 4) if h.entry.id in by_id else None,
+                                 "said": said(by_id[h.entry.id]) if h.entry.id in by_id else "",
+                                 "body": h.entry.body} for h in cands[:8]]
             out.append(row)
     finally:
         kiosk.close()

@@ -3,30 +3,10 @@
 
 import pytest
 
-from kiosk.domain.decide import Outcome, Policy, decide
 from kiosk.domain.emergency import EmergencyKind, built_in, kind_by_words, recognise
 from kiosk.domain.identifiers import holders, identifiers
 from kiosk.domain.models import Entry
 from kiosk.domain.passages import entry_sentences, rest_of, windows
-from kiosk.domain.ports import Judgement
-
-E = [Entry(f"f#{i}", f"Entry {i}", f"Body {i}.") for i in range(4)]
-
-
-def judged(*ps):
-    return [Judgement(e, p, windows(e)[0]) for e, p in zip(E, ps)]
-
-
-def test_answer_offer_or_pass_on():
-    policy = Policy(answer_at=0.6, margin=0.2, offer_at=0.1, choices=3)
-    assert decide(judged(0.9, 0.3), policy)[0] is Outcome.ANSWER
-    outcome, offered = decide(judged(0.9, 0.8, 0.5, 0.4), policy)        # two entries both likely: ask
-    assert outcome is Outcome.CLARIFY and [j.entry.id for j in offered] == ["f#0", "f#1", "f#2"]
-    assert decide(judged(0.9, 0.8), policy, identifier_wins=True)[0] is Outcome.ANSWER
-    assert decide(judged(0.3, 0.2), policy)[0] is Outcome.CLARIFY
-    assert decide(judged(0.05, 0.01), policy) == (Outcome.PASS_ON, [])
-    assert decide([], policy) == (Outcome.PASS_ON, [])
-
 
 @pytest.mark.parametrize("q, found", [
     ("Where can I see the object with catalogue number 1217?", ["1217"]),
