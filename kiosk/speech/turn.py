@@ -60,7 +60,8 @@ class VoiceTurn:
         if progress.level is not None:
             blocks = _metered(blocks, progress.level)
         return transcribe_blocks(blocks, rec, final, on_partial=progress.partial, endpoint=self.kit.endpoint,
-                                 should_stop=should_stop, detector=self.kit.detector())
+                                 should_stop=should_stop, detector=self.kit.detector(),
+                                 turn_model=self.kit.turn_model(), turn_threshold=self.kit.turn_threshold)
 
     def answer(self, question: str, listener: TurnListener | None = None) -> Answer:
         """Answer (typed or heard), spoken when the kiosk has a speaker."""
