@@ -336,7 +336,7 @@ class Kiosk:
         """The voice turn (listen -> transcript -> answer -> speak) over this kiosk."""
         from kiosk.speech.turn import VoiceTurn
 
-        return VoiceTurn(self.speech(speak), self.ask)
+        return VoiceTurn(self.speech(speak), self.ask, self.choose)
 
     # -- resources --------------------------------------------------------------------------------------
     def _probe(self, apply: bool = True, db=None) -> TierChange | None:

@@ -72,8 +72,12 @@ def cmd_listen(args) -> int:
             result = voice(mic, progress, should_stop=tapped.is_set)
             ans = result.answer
             if args.json:
-                _emit({"transcript": result.transcript.public(), "answer": ans.public() if ans else None})
+                _emit(result.public())
             elif ans is not None:
+                if result.offer is not None:
+                    print(f"\n{result.offer.answer} " + ", ".join(c.label for c in result.offer.choices))
+                    for heard, _reply in result.replies:
+                        print(f"You said: {heard.text or '(nothing)'}")
                 print(f"\nYou asked: {ans.question}\n{ans.answer}")
             if args.once:
                 return 0

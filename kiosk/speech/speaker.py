@@ -14,6 +14,8 @@ from typing import Callable, Literal
 import numpy as np
 
 from kiosk.domain.events import Answered, Retracted, Token, TurnEvent
+from kiosk.domain.kinds import Route
+from kiosk.domain.reply import spoken_offer
 from kiosk.errors import KioskError, NoOutputDevice
 from kiosk.speech.audio import rms
 
@@ -289,7 +291,12 @@ class SpeakingListener:
                 self._say(self.chunker.feed(event.text + " "))
             self.fed = event.text
         elif isinstance(event, Answered):
-            self._say(self.chunker.flush())
+            if event.answer.source is Route.CLARIFY and event.answer.choices:
+                # The screen says "Please choose one:" above its buttons; a listener hears the choices.
+                self.chunker = SentenceChunker()
+                self._say([spoken_offer(event.answer.choices)])
+            else:
+                self._say(self.chunker.flush())
 
     def _say(self, sentences: list[str]) -> None:
         for s in sentences:

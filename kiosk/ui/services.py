@@ -63,7 +63,7 @@ class KioskServices:
         source = self._audio().open()  # open only while the visitor talks; the UI shows it the whole time
         progress = ListenProgress(on_open, on_partial, on_level, on_wake or (lambda: None))
         return self.voice(source, progress, should_stop, listener, after_listening=source.close, proceed=on_heard,
-                          wake=on_wake is not None).answer
+                          wake=on_wake is not None, replies=False).answer
 
     def ask(self, question: str, listener: TurnListener) -> Any:
         return self.voice.answer(question, listener)
