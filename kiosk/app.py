@@ -330,6 +330,12 @@ class Kiosk:
         if speak and self._speech.speaker is None:
             self._speech.speaker = make_speaker(self.config)
             self._voice_follows_tier()
+            if self._speech.speaker is not None:  # the fixed sentences, ready before a visitor needs them
+                from kiosk.domain.fixed_phrases import fixed_phrases
+
+                phrases = fixed_phrases(self.venue, self.config.turn.emergency_number)
+                threading.Thread(target=self._speech.speaker.prepare, args=(phrases,), name="speaker-prepare",
+                                 daemon=True).start()
         return self._speech
 
     def voice(self, speak: bool = False):
@@ -387,10 +393,14 @@ class Kiosk:
         speaker = self._speech.speaker if self._speech is not None else None
         if speaker is None or not hasattr(speaker.tts, "plain"):
             return
+        was = speaker.tts.active
         if self.governor.tier.rank > self.governor.floor.rank:
             speaker.tts.plain()
         else:
             speaker.tts.full()
+        if speaker.tts.active != was and speaker.fixed:  # the fixed sentences in this voice too
+            threading.Thread(target=speaker.prepare, args=(speaker.fixed,), name="speaker-prepare",
+                             daemon=True).start()
 
     def tick(self, db=None) -> TierChange | None:
         """One probe interval: read resources, change tier if needed (load or free the model)."""
