@@ -92,25 +92,28 @@ class VoiceTurn:
         return self._ask(question, *self._listeners(listener))
 
     def settle(self, source: AudioSource, offer: Answer, progress: ListenProgress = ListenProgress(),
-               should_stop: Callable[[], bool] = lambda: False,
-               listener: TurnListener | None = None) -> tuple[Answer | None, tuple[tuple[Transcript, Reply], ...]]:
+               should_stop: Callable[[], bool] = lambda: False, listener: TurnListener | None = None,
+               on_reply: Callable[[Reply], None] = _nothing) -> tuple[Answer | None, tuple[tuple[Transcript, Reply], ...]]:
         """The kiosk has offered choices (and is saying them): listen for the short reply, barge-in allowed,
-        and take the choice it names, or none of them ("neither": passed on). An unclear reply is asked
-        once more; then, or after a tap (``should_stop``), the choices wait on the screen (None). A tap on a
-        choice meanwhile has already answered: then None too."""
+        and take the choice it names, or none of them ("neither": passed on; ``on_reply`` hears which first).
+        An unclear reply is asked once more; then the choices wait on the screen (None). A tap
+        (``should_stop``) ends the listening and decides instead: None, whatever was heard."""
         heard: list[tuple[Transcript, Reply]] = []
         reply = Reply(ReplyKind.UNCLEAR)
         for attempt in range(REPLY_TRIES):
             tr = self.listen(source, progress, should_stop, wake=False, prompt=reply_prompt(offer.choices))
             reply = read_reply(tr.text, offer.choices)
             heard.append((tr, reply))
-            if reply.kind is not ReplyKind.UNCLEAR or should_stop() or tr.end_reason == "no_speech":
-                break  # answered, tapped, or nobody replied: the choices wait on the screen
+            if should_stop():
+                return None, tuple(heard)  # a tap on the screen: a button, or "stop listening", decides
+            if reply.kind is not ReplyKind.UNCLEAR or tr.end_reason == "no_speech":
+                break  # answered, or nobody replied: the choices wait on the screen
             if tr.text and self.kit.speaker is not None and attempt + 1 < REPLY_TRIES:  # (a noise: listen on)
                 self.kit.speaker.say(WHAT_SORRY)
                 self.kit.speaker.say(spoken_offer(offer.choices))
         if reply.kind is ReplyKind.UNCLEAR or self._choose is None:
             return None, tuple(heard)
+        on_reply(reply)
         try:
             return self._choose(reply.index, *self._listeners(listener)), tuple(heard)
         except KioskError as exc:
