@@ -494,6 +494,7 @@ class Kiosk:
             pack, _ = self.index.import_dir(path, origin=IMPORTED)
             if not self.slot.reload():
                 self.governor.limit(Tier.MINIMAL, "no usable model", self.clock.monotonic())
+        self._rebias()
         return f"{pack.title}: {len(pack.entries)} entries, version {pack.version}"
 
     def reload_pack(self) -> str:
@@ -511,7 +512,15 @@ class Kiosk:
             pack, _ = self.index.import_dir(path, origin=origin, configured=self.config.knowledge.pack)
             if not self.slot.reload():  # the cached prefixes held the old entries
                 self.governor.limit(Tier.MINIMAL, "no usable model", self.clock.monotonic())
+        self._rebias()
         return f"{pack.title}: {len(pack.entries)} entries, version {pack.version}"
+
+    def _rebias(self) -> None:
+        """Recognition follows the pack: its names, spelt its way, are Whisper's prompt."""
+        if self._speech is not None:
+            from kiosk.speech.setup import pack_bias
+
+            self._speech.rebias(pack_bias(self.index.entries(), self.venue))
 
     def status(self) -> dict[str, Any]:
         if self._model_wanted or not composes(self.config):

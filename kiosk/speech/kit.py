@@ -72,6 +72,12 @@ class SpeechKit:
             self._recognizers = self._build_recognizers()
         return self._recognizers
 
+    def rebias(self, words) -> None:
+        """The pack changed: recognisers already built take its words (ones built later get them anyway)."""
+        for rec in self._recognizers or ():
+            if rec is not None and hasattr(rec, "set_bias"):
+                rec.set_bias(words)
+
     def detector(self):
         """A fresh speech detector for one utterance (Silero VAD), or None: the end-pointer goes by level."""
         if self._build_detector is None:

@@ -50,6 +50,7 @@ def bundled_whisper_dir() -> Path | None:
 
 
 SHORT_WINDOW_MAX_S = 28
+PROMPT_TOKENS = 96  # of the pack's words in Whisper's prompt (at most the last 100 tokens are sent)
 SILENCE_RMS = 0.003
 NO_SPEECH_PROB = 0.6
 
@@ -93,11 +94,33 @@ class WhisperRecognizer:
             raise SpeechUnavailable("stt_missing", "faster-whisper is not installed; run packaging/setup.sh") from exc
         except (RuntimeError, ValueError, OSError) as exc:
             raise SpeechUnavailable("stt_model_load_failed", f"cannot load Whisper model {model_dir}: {exc}") from exc
-        self.prompt = ", ".join(bias)[:400] or None
+        self.set_bias(bias)
         self.partial_every_s = partial_every_s
         self.language = language
         self.beam_size = max(1, beam_size)
         self._lock = threading.Lock()
+
+    def set_bias(self, bias: Sequence[str]) -> None:
+        """The venue's words (names as the pack spells them) become Whisper's prompt for what follows. The
+        prompt holds PROMPT_TOKENS at most: the venue first, then the names Whisper's vocabulary does not
+        hold whole ("Colasay", "Dijkzicht"), which it could not spell the pack's way without it, then the rest."""
+        tok = self.model.hf_tokenizer
+
+        def cost(word: str) -> int:
+            return len(tok.encode(", " + word, add_special_tokens=False).ids)
+
+        def unknown(word: str) -> bool:
+            return any(len(tok.encode(" " + w, add_special_tokens=False).ids) >= 2 for w in word.split()
+                       if len(w) > 3)
+
+        words = list(dict.fromkeys(w.strip() for w in bias if w.strip()))
+        ranked = words[:1] + [w for w in words[1:] if unknown(w)] + [w for w in words[1:] if not unknown(w)]
+        kept, used = [], 0
+        for w in ranked:
+            if used + cost(w) <= PROMPT_TOKENS:
+                kept.append(w)
+                used += cost(w)
+        self.prompt = ", ".join(kept) or None
 
     def _prompt_ids(self, prompt: str | None) -> list[int]:
         tok = self.model.hf_tokenizer
