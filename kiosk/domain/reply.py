@@ -43,8 +43,9 @@ def reply_prompt(choices: Sequence[Choice]) -> str:
     return ". ".join(["Yes", "No", "Neither", "The first one", *(c.label for c in choices)]) + "."
 
 
-_YES = {"yes", "yeah", "yep", "yup", "yas", "sure", "correct", "right", "exactly", "ok", "okay", "please",
-        "aye", "absolutely", "definitely", "indeed"}
+# Not "right" or "please": Whisper hears them in babble ("Right house line" for "Lighthouse climb").
+_YES = {"yes", "yeah", "yep", "yup", "yas", "sure", "correct", "exactly", "ok", "okay", "aye", "absolutely",
+        "definitely", "indeed"}
 _NO = {"no", "nope", "nah", "neither", "none", "nor", "nothing", "else", "other", "wrong", "staff"}
 _ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "top": 0}
 _NUMBERS = {"one": 0, "1": 0, "two": 1, "2": 1, "three": 2, "3": 2}
@@ -63,6 +64,11 @@ def _like(a: str, b: str) -> bool:
     if min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)):
         return True
     return len(a) >= 4 and len(b) >= 4 and difflib.SequenceMatcher(None, a, b).ratio() >= 0.8
+
+
+def _misheard_neither(word: str) -> bool:
+    """ "Needer", "nether", "neater": how "neither" comes back through crowd babble."""
+    return word.startswith("n") and difflib.SequenceMatcher(None, word, "neither").ratio() >= 0.6
 
 
 def _named(words: list[str], choices: Sequence[Choice]) -> int | None:
@@ -97,7 +103,7 @@ def read_reply(text: str, choices: Sequence[Choice]) -> Reply:
             return Reply(ReplyKind.CHOICE, _ORDINALS[w]) if _ORDINALS[w] < len(choices) else Reply(ReplyKind.UNCLEAR)
         if w in ("last", "latter"):
             return Reply(ReplyKind.CHOICE, len(choices) - 1)
-    if set(words) & _NO:
+    if set(words) & _NO or any(_misheard_neither(w) for w in words):
         return Reply(ReplyKind.NONE)
     numbers = [_NUMBERS[w] for w in words if w in _NUMBERS and _NUMBERS[w] < len(choices)]
     if numbers and len(words) <= 3:  # "one", "number two"

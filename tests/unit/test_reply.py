@@ -42,7 +42,7 @@ def test_positions_yes_no_neither():
     assert read_reply("Number two.", both) == choice(1)
     assert read_reply("Yes.", both) == choice(0)  # the first, likeliest choice
     assert read_reply("Yeah", [LAWN]) == choice(0)
-    for no in ("No.", "Neither.", "Neither of them", "None of these", "No, something else."):
+    for no in ("No.", "Neither.", "Neither of them", "None of these", "No, something else.", "Needer of them."):
         assert read_reply(no, both) == Reply(ReplyKind.NONE), no
 
 
@@ -51,3 +51,4 @@ def test_nothing_or_something_else_is_unclear():
     assert read_reply("", both).kind is ReplyKind.UNCLEAR
     assert read_reply("What time is it?", both).kind is ReplyKind.UNCLEAR
     assert read_reply("the third one", both).kind is ReplyKind.UNCLEAR  # only two were offered
+    assert read_reply("Right house line.", both).kind is ReplyKind.UNCLEAR  # "right" is not a yes
