@@ -45,6 +45,11 @@ def format_report(r: dict[str, Any]) -> str:
                      f"{tt['first_audio_ms_p50']} ms p95 {tt['first_audio_ms_p95']} ms (target <= 150 ms)"
                      + (f"; eSpeak NG {tt['espeak']['first_audio_ms_p50']} ms (ratio {tt['ratio_first_audio_p50']})"
                         if "ratio_first_audio_p50" in tt else ""))
+        if "fixed_first_audio_ms_p50" in tt:
+            lines.append(f"  fixed sentences, synthesised at start ({tt['fixed_sentences']}: pass-on, 'did you mean', "
+                         f"emergencies): first audio sample p50 {tt['fixed_first_audio_ms_p50']} ms p95 "
+                         f"{tt['fixed_first_audio_ms_p95']} ms"
+                         + (f"; eSpeak NG {tt['espeak']['fixed_first_audio_ms_p50']} ms" if "espeak" in tt else ""))
     sp = r.get("speech")
     if sp and "skipped" not in sp:
         lines.append(f"speech: {sp['utterances']} espeak utterances, mean {sp['mean_duration_s']} s; "
