@@ -106,12 +106,14 @@ def transcribe_blocks(blocks: Iterable[np.ndarray], rec: Recognizer, final_pass:
                 spec = (n, pool.submit(accurate.transcribe, audio))
                 if turn_model is not None:
                     turn = pool.submit(turn_model.complete_probability, audio)
-            elif turn is not None and not ep.held and turn.done() and spec[1].done():
+                    ep.hold()  # the silence does not end the turn while the model decides (the transcript
+                    # is waited for at the end anyway), only the hesitation limit does
+            elif turn is not None and turn.done() and spec[1].done():
                 says = verdict(turn.result(), spec[1].result(), turn_threshold)
                 if says is Turn.FINISHED:
                     state = ep.complete("turn_model")
-                elif says is Turn.PAUSING:
-                    state = ep.hold()
+                elif says is Turn.UNSURE:
+                    state = ep.release()
                 turn = None
             elif (spec is not None and ep.c.complete_silence_s and ep.silence_run >= ep.c.complete_silence_s
                   and spec[1].done() and whole_sentence(spec[1].result())):

@@ -107,9 +107,15 @@ class Endpointer:
         return self.state
 
     def hold(self) -> str:
-        """The visitor is only pausing: this silence ends the utterance at hesitation_s, not end_silence_s."""
+        """The visitor is only pausing (or the end-of-turn model is still deciding): this silence ends the
+        utterance at hesitation_s, not end_silence_s."""
         if self.state == self.SPEAKING and self.silence_run > 0:
             self.held = True
+        return self.state
+
+    def release(self) -> str:
+        """Back to the ordinary silence rule for this silence (it may already be long enough)."""
+        self.held = False
         return self.state
 
     def stop(self) -> str:

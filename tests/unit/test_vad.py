@@ -107,6 +107,15 @@ def test_speech_after_a_held_pause_brings_back_the_ordinary_limit():
     assert run(ep, [0.001] * 11) == "done"
 
 
+def test_a_released_hold_ends_at_once_when_the_silence_is_already_long_enough():
+    ep = Endpointer(VadConfig(start_s=0.1, end_silence_s=0.5, hesitation_s=1.0))
+    run(ep, [0.001] * 10 + [0.2] * 20 + [0.001] * 4)
+    ep.hold()  # the end-of-turn model is deciding
+    assert run(ep, [0.001] * 8) == "speaking"  # 0.6 s
+    ep.release()  # it could not tell: the ordinary rule, already met
+    assert run(ep, [0.001]) == "done" and ep.reason == "silence"
+
+
 def test_the_end_of_turn_model_ends_the_utterance_at_once():
     ep = Endpointer(VadConfig(start_s=0.1))
     run(ep, [0.001] * 10 + [0.2] * 20 + [0.001] * 4)
