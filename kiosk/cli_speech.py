@@ -64,7 +64,8 @@ def cmd_listen(args) -> int:
         tapped = threading.Event()
         if sys.stdin.isatty():
             _enter_taps(tapped, voice.kit.speaker)
-        progress = ListenProgress(partial=None if args.json else (lambda t: print(f"\r  … {t}", end="",
+        progress = ListenProgress(opened=lambda: print("(microphone open)", file=sys.stderr, flush=True),
+                                  partial=None if args.json else (lambda t: print(f"\r  … {t}", end="",
                                                                                   file=sys.stderr)))
         while True:
             tapped.clear()
@@ -80,6 +81,8 @@ def cmd_listen(args) -> int:
                         print(f"You said: {heard.text or '(nothing)'}")
                 print(f"\nYou asked: {ans.question}\n{ans.answer}")
             if args.once:
+                if voice.kit.speaker is not None:  # the answer is heard to its end before the kiosk closes
+                    voice.kit.speaker.wait_idle(60)
                 return 0
             mic.drain()
     except KioskError as err:
