@@ -23,12 +23,12 @@ from kiosk.domain.governor import Governor, Readings, TierChange, assess
 from kiosk.domain.kinds import Tier
 from kiosk.domain.models import Answer
 from kiosk.domain.pipeline import TurnPipeline
-from kiosk.errors import KioskError
+from kiosk.errors import ConfigError, KioskError
 from kiosk.knowledge.index import CONFIGURED, IMPORTED, KnowledgeIndex
 from kiosk.llm.slot import EngineSlot
 from kiosk.store.db import connect
 from kiosk.store.health import SketchRecorder, recent_latencies, record_health
-from kiosk.status import model_report, status_report, voice_report
+from kiosk.status import end_of_turn_report, model_report, status_report, voice_report
 from kiosk.store.outbox import Outbox
 from kiosk.store.turns import TurnStore
 
@@ -90,6 +90,17 @@ def make_speech_detector(config: Config):
     except KioskError as exc:
         log.warning("end-pointing by level only: %s", exc.message)
         return None
+
+
+def make_turn_model(config: Config):
+    """What builds the end-of-turn model (``[speech] end_of_turn = "model"``), or None: silence ends turns.
+    A model that will not load is said once, and the silence rule stays (``SpeechKit.end_of_turn``)."""
+    mode = config.speech.end_of_turn
+    if mode not in ("model", "silence"):
+        raise ConfigError("bad_end_of_turn", f"[speech] end_of_turn is {mode!r}; use 'model' or 'silence'")
+    from kiosk.speech.turn_model import load_turn_model
+
+    return load_turn_model if mode == "model" else None
 
 
 def make_wake_word(config: Config):
@@ -310,20 +321,28 @@ class Kiosk:
             self._speech = SpeechKit(
                 lambda: build_recognizers(self.config, pack_bias(self.index.entries(), self.venue), engine),
                 VadConfig(end_silence_s=sc.end_silence_s, complete_silence_s=sc.complete_silence_s,
-                          max_utterance_s=sc.max_utterance_s,
+                          max_utterance_s=sc.max_utterance_s, hesitation_s=sc.hesitation_s,
                           no_speech_timeout_s=sc.no_speech_timeout_s),
                 lambda: Microphone(sc.device or None), speech_detector=lambda: make_speech_detector(self.config),
-                wake_word=make_wake_word(self.config), echo_cancelled=self.echo is not None)
+                wake_word=make_wake_word(self.config), echo_cancelled=self.echo is not None,
+                turn_model=make_turn_model(self.config), turn_threshold=sc.turn_threshold,
+                turn_allowed=lambda: self.governor.tier.rank <= self.governor.floor.rank)
         if speak and self._speech.speaker is None:
             self._speech.speaker = make_speaker(self.config)
             self._voice_follows_tier()
+            if self._speech.speaker is not None:  # the fixed sentences, ready before a visitor needs them
+                from kiosk.domain.fixed_phrases import fixed_phrases
+
+                phrases = fixed_phrases(self.venue, self.config.turn.emergency_number)
+                threading.Thread(target=self._speech.speaker.prepare, args=(phrases,), name="speaker-prepare",
+                                 daemon=True).start()
         return self._speech
 
     def voice(self, speak: bool = False):
         """The voice turn (listen -> transcript -> answer -> speak) over this kiosk."""
         from kiosk.speech.turn import VoiceTurn
 
-        return VoiceTurn(self.speech(speak), self.ask)
+        return VoiceTurn(self.speech(speak), self.ask, self.choose)
 
     # -- resources --------------------------------------------------------------------------------------
     def _probe(self, apply: bool = True, db=None) -> TierChange | None:
@@ -374,10 +393,14 @@ class Kiosk:
         speaker = self._speech.speaker if self._speech is not None else None
         if speaker is None or not hasattr(speaker.tts, "plain"):
             return
+        was = speaker.tts.active
         if self.governor.tier.rank > self.governor.floor.rank:
             speaker.tts.plain()
         else:
             speaker.tts.full()
+        if speaker.tts.active != was and speaker.fixed:  # the fixed sentences in this voice too
+            threading.Thread(target=speaker.prepare, args=(speaker.fixed,), name="speaker-prepare",
+                             daemon=True).start()
 
     def tick(self, db=None) -> TierChange | None:
         """One probe interval: read resources, change tier if needed (load or free the model)."""
@@ -471,6 +494,7 @@ class Kiosk:
             pack, _ = self.index.import_dir(path, origin=IMPORTED)
             if not self.slot.reload():
                 self.governor.limit(Tier.MINIMAL, "no usable model", self.clock.monotonic())
+        self._rebias()
         return f"{pack.title}: {len(pack.entries)} entries, version {pack.version}"
 
     def reload_pack(self) -> str:
@@ -488,7 +512,15 @@ class Kiosk:
             pack, _ = self.index.import_dir(path, origin=origin, configured=self.config.knowledge.pack)
             if not self.slot.reload():  # the cached prefixes held the old entries
                 self.governor.limit(Tier.MINIMAL, "no usable model", self.clock.monotonic())
+        self._rebias()
         return f"{pack.title}: {len(pack.entries)} entries, version {pack.version}"
+
+    def _rebias(self) -> None:
+        """Recognition follows the pack: its names, spelt its way, are Whisper's prompt."""
+        if self._speech is not None:
+            from kiosk.speech.setup import pack_bias
+
+            self._speech.rebias(pack_bias(self.index.entries(), self.venue))
 
     def status(self) -> dict[str, Any]:
         if self._model_wanted or not composes(self.config):
@@ -499,6 +531,8 @@ class Kiosk:
         speaker = self._speech.speaker if self._speech is not None else None
         report["voice"] = voice_report(self.config, speaker.tts if speaker is not None else None)
         report["wake_word"] = self.config.speech.wake_word or None  # hands-free listening, when on
+        report["end_of_turn"] = end_of_turn_report(self.config, self._speech,
+                                                   self.governor.tier.rank > self.governor.floor.rank)
         report["judge"] = {"active": self.judge is not None and self.index.dense,
                            "model": self.judge.model_id if self.judge is not None else None}
         report["echo_cancel"] = self.echo.public() if self.echo is not None else {"active": False}

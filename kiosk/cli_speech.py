@@ -64,7 +64,8 @@ def cmd_listen(args) -> int:
         tapped = threading.Event()
         if sys.stdin.isatty():
             _enter_taps(tapped, voice.kit.speaker)
-        progress = ListenProgress(partial=None if args.json else (lambda t: print(f"\r  … {t}", end="",
+        progress = ListenProgress(opened=lambda: print("(microphone open)", file=sys.stderr, flush=True),
+                                  partial=None if args.json else (lambda t: print(f"\r  … {t}", end="",
                                                                                   file=sys.stderr)))
         while True:
             tapped.clear()
@@ -72,10 +73,16 @@ def cmd_listen(args) -> int:
             result = voice(mic, progress, should_stop=tapped.is_set)
             ans = result.answer
             if args.json:
-                _emit({"transcript": result.transcript.public(), "answer": ans.public() if ans else None})
+                _emit(result.public())
             elif ans is not None:
+                if result.offer is not None:
+                    print(f"\n{result.offer.answer} " + ", ".join(c.label for c in result.offer.choices))
+                    for heard, _reply in result.replies:
+                        print(f"You said: {heard.text or '(nothing)'}")
                 print(f"\nYou asked: {ans.question}\n{ans.answer}")
             if args.once:
+                if voice.kit.speaker is not None:  # the answer is heard to its end before the kiosk closes
+                    voice.kit.speaker.wait_idle(60)
                 return 0
             mic.drain()
     except KioskError as err:

@@ -129,6 +129,13 @@ class SpeechConfig:
     complete_silence_s: float = doc("A shorter silence that ends it when the words so far are a whole "
                                     "sentence (the final transcript, made speculatively, ends in . ? or !); "
                                     "0 = always wait end_silence_s.", 0.0)
+    end_of_turn: str = doc("What decides that the visitor has finished: 'model' (after a short silence the "
+                           "Smart Turn end-of-turn model and the words so far decide; 'still talking' waits "
+                           "up to hesitation_s) or 'silence' (end_silence_s of silence). 'model' falls back to "
+                           "'silence' when the model is missing or the governor steps down.", "silence")
+    turn_threshold: float = doc("P(finished) from the end-of-turn model at or above which the turn ends.", 0.5)
+    hesitation_s: float = doc("With end_of_turn = 'model': the silence that ends an utterance the model "
+                              "called unfinished.", 1.2)
     max_utterance_s: float = doc("Longest utterance before it is cut off.", 15.0)
     no_speech_timeout_s: float = doc("Give up listening when nobody speaks for this long.", 8.0)
 

@@ -56,6 +56,33 @@ def voice_report(config: Config, voice: Any = None) -> dict[str, Any]:
     return report
 
 
+def end_of_turn_report(config: Config, kit: Any = None, stepped_down: bool = False) -> dict[str, Any]:
+    """What ends a visitor's turn: the end-of-turn model or silence, and why silence when the model was asked."""
+    from kiosk.llm.manifest import find_spec, verify
+
+    configured = config.speech.end_of_turn
+    if kit is not None:
+        active, why = kit.end_of_turn()
+    elif configured != "model":
+        active, why = "silence", "configured"
+    elif stepped_down:
+        active, why = "silence", "stepped_down"
+    else:
+        try:
+            verify(find_spec("smart-turn-v3.2"), check_hash=False)
+            active, why = "model", ""
+        except KioskError as exc:
+            active, why = "silence", exc.code
+    report: dict[str, Any] = {"configured": configured, "active": active}
+    if why and why != "configured":
+        report["reason"] = why
+    if active == "model":
+        report.update(model="smart-turn-v3.2", hesitation_s=config.speech.hesitation_s)
+    else:
+        report["end_silence_s"] = config.speech.end_silence_s
+    return report
+
+
 def hub_report(config: Config, last_success: str | None) -> dict[str, Any]:
     """Enrolment with a fleet hub and the last time it took a delivery (an unenrolled kiosk works offline)."""
     from kiosk.identity import enrolment

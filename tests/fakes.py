@@ -149,6 +149,8 @@ class FakeServices:
     wake_phrase: str = ""  # hands-free off
     pins: list[str] = field(default_factory=list)  # staff PINs chosen on the touchscreen
     wake: Callable[[Callable[[], bool]], bool] = lambda should_stop: True  # heard, or called off: False
+    choices: tuple[str, ...] = ()  # "did you mean ...?": asking offers these
+    spoken_reply: int | None | str = "unclear"  # what a spoken reply names: an index, None (neither), or unclear
 
     def venue(self) -> str:
         return "Test Museum"
@@ -192,10 +194,36 @@ class FakeServices:
         self.calls.append(f"ask:{question}")
         if self.ask_error is not None:
             raise self.ask_error
+        if self.choices:
+            from kiosk.domain.models import Choice
+
+            listener(Token("I'm not sure which of these you mean. Please choose one:"))
+            return Answer(question, "I'm not sure which of these you mean. Please choose one:", "clarify",
+                          self.tier, False, 0.5, [f"f#{i}" for i in range(len(self.choices))],
+                          choices=[Choice(f"f#{i}", c, f"{c} answer.") for i, c in enumerate(self.choices)])
         for t in self.answer_tokens:
             listener(Token(t))
         return Answer(question, "".join(self.answer_tokens), "llm", self.tier, self.escalated, 0.9,
                       entry_ids=["f#toilets"])
+
+    def choose(self, pick, listener):
+        self.calls.append(f"choose:{pick}")
+        text = "Passed on." if pick is None else f"{self.choices[pick]} answer."
+        listener(Token(text))
+        return Answer("q", text, "knowledge", self.tier, pick is None, 0.5,
+                      entry_ids=[] if pick is None else [f"f#{pick}"])
+
+    def reply(self, on_open, on_partial, on_level, should_stop, on_reply, listener):
+        """As VoiceTurn.settle: listen, then the choice the reply names, unless a tap decided first."""
+        from kiosk.domain.reply import Reply, ReplyKind
+
+        self.calls.append("reply")
+        on_open()
+        if should_stop() or self.spoken_reply == "unclear":
+            return None
+        pick = self.spoken_reply
+        on_reply(Reply(ReplyKind.NONE) if pick is None else Reply(ReplyKind.CHOICE, pick))
+        return self.choose(pick, listener)
 
     def stop_speaking(self) -> None:
         self.calls.append("stop_speaking")

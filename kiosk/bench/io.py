@@ -110,15 +110,30 @@ def _bench_voice(config: Config, sentences: list[str]) -> dict[str, Any]:
             first.set()
 
     speaker.subscribe(on_event)
-    try:
-        for s in sentences:
+
+    def first_samples(said: list[str]) -> list[float]:
+        lat.clear()
+        for s in said:
             first.clear()
             speaker.say(s)
             first.wait(30)
             speaker.stop()
             speaker.wait_idle(5)
+        return list(lat)
+
+    try:
+        fresh = first_samples(sentences)
+        # The fixed sentences (pass-on, "did you mean", emergencies), synthesised at start as the kiosk does.
+        from kiosk.domain.fixed_phrases import fixed_phrases
+        from kiosk.speech.speaker import SentenceChunker
+
+        phrases = fixed_phrases(config.device.venue or "this venue", config.turn.emergency_number)
+        speaker.prepare(phrases)
+        fixed = first_samples([x for p in phrases for c in [SentenceChunker()] for x in c.feed(p + " ") + c.flush()])
     finally:
         speaker.close()
-    return {"voice": voice, "sentences": len(lat), "first_audio_ms_p50": round(pct(lat, 50), 1),
-            "first_audio_ms_p95": round(pct(lat, 95), 1), "target_ms": 150,
+    return {"voice": voice, "sentences": len(fresh), "first_audio_ms_p50": round(pct(fresh, 50), 1),
+            "first_audio_ms_p95": round(pct(fresh, 95), 1), "target_ms": 150,
+            "fixed_sentences": len(fixed), "fixed_first_audio_ms_p50": round(pct(fixed, 50), 1),
+            "fixed_first_audio_ms_p95": round(pct(fixed, 95), 1),
             "cpu_s_per_audio_s": round(cpu_per_audio_s, 3)}

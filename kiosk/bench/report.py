@@ -45,6 +45,11 @@ def format_report(r: dict[str, Any]) -> str:
                      f"{tt['first_audio_ms_p50']} ms p95 {tt['first_audio_ms_p95']} ms (target <= 150 ms)"
                      + (f"; eSpeak NG {tt['espeak']['first_audio_ms_p50']} ms (ratio {tt['ratio_first_audio_p50']})"
                         if "ratio_first_audio_p50" in tt else ""))
+        if "fixed_first_audio_ms_p50" in tt:
+            lines.append(f"  fixed sentences, synthesised at start ({tt['fixed_sentences']}: pass-on, 'did you mean', "
+                         f"emergencies): first audio sample p50 {tt['fixed_first_audio_ms_p50']} ms p95 "
+                         f"{tt['fixed_first_audio_ms_p95']} ms"
+                         + (f"; eSpeak NG {tt['espeak']['fixed_first_audio_ms_p50']} ms" if "espeak" in tt else ""))
     sp = r.get("speech")
     if sp and "skipped" not in sp:
         lines.append(f"speech: {sp['utterances']} espeak utterances, mean {sp['mean_duration_s']} s; "
@@ -77,8 +82,8 @@ def format_report(r: dict[str, Any]) -> str:
     vt = r.get("voice_turn")
     if vt and "skipped" not in vt:
         lines.append(f"voice turn ({vt['voice']}): end of speech -> first answer audio p50 {vt['total_ms_p50']} ms "
-                     f"p95 {vt['total_ms_p95']} ms (target p50 <= 700 ms): waiting for {vt['end_silence_s']} s "
-                     f"of silence + final transcript {vt['endpoint_and_final_ms_p50']} ms, answer "
+                     f"p95 {vt['total_ms_p95']} ms (target p50 <= 700 ms): {_turn_rule(vt)} + final transcript "
+                     f"{vt['endpoint_and_final_ms_p50']} ms, answer "
                      f"{vt['answer_ms_p50']} ms, first sentence's first sample {vt['first_audio_ms_p50']} ms "
                      f"(no device buffer)")
         pa = vt.get("through_pulseaudio", {})
@@ -112,3 +117,12 @@ def format_report(r: dict[str, Any]) -> str:
     elif ui:
         lines.append(f"touchscreen skipped: {ui['skipped']}")
     return "\n".join(lines)
+
+
+def _turn_rule(vt: dict) -> str:
+    """How the bench's turns ended: the end-of-turn model (and how often it, not silence, ended them)."""
+    ended = ", ".join(f"{k} {v}" for k, v in vt.get("ended_by", {}).items())
+    if vt.get("end_of_turn") == "model":
+        return f"end of turn by model (ended by: {ended})"
+    why = f", the model is not used: {vt['end_of_turn_reason']}" if vt.get("end_of_turn_reason") not in ("", "configured", None) else ""
+    return f"end of turn by {vt['end_silence_s']} s of silence{why}"

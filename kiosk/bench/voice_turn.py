@@ -95,11 +95,14 @@ def bench_voice_turn(kiosk, questions: Sequence[str]) -> dict[str, Any]:
             end = source.t0 + LEAD_S + _speech_end_s(clean)
             rows.append({"total": (stamp["first"] - end) * 1000, "endpoint_and_final": (heard - end) * 1000,
                          "answer": (answered - heard) * 1000, "first_audio": (stamp["first"] - answered) * 1000,
-                         "route": str(answer.source)})
+                         "route": str(answer.source), "end_reason": transcript.end_reason})
     if not rows:
         return {"skipped": "no question was heard and answered"}
-    out: dict[str, Any] = {"questions": len(rows), "voice": voice.active,
-                           "end_silence_s": kiosk.config.speech.end_silence_s, "target_ms_p50": 700}
+    mode, why = kit.end_of_turn()
+    out: dict[str, Any] = {"questions": len(rows), "voice": voice.active, "end_of_turn": mode,
+                           "end_of_turn_reason": why, "end_silence_s": kiosk.config.speech.end_silence_s,
+                           "ended_by": {r: sum(x["end_reason"] == r for x in rows) for r in
+                                        sorted({x["end_reason"] for x in rows})}, "target_ms_p50": 700}
     for k in ("total", "endpoint_and_final", "answer", "first_audio"):
         vals = [r[k] for r in rows]
         out[f"{k}_ms_p50"], out[f"{k}_ms_p95"] = round(pct(vals, 50), 1), round(pct(vals, 95), 1)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from kiosk.domain.events import Retracted, Token, TurnListener
+from kiosk.domain.kinds import Route
 from kiosk.domain.pin import matches as pin_matches
 from kiosk.domain.pin import valid as valid_pin
 from kiosk.domain.ports import Clock
@@ -41,6 +42,11 @@ class Services(Protocol):
         """The wake phrase when hands-free listening is on, else ""."""
     def ask(self, question: str, listener: TurnListener) -> Any: ...
     def choose(self, pick: int | None, listener: TurnListener) -> Any: ...
+    def reply(self, on_open: Callable[[], None], on_partial: Callable[[str], None],
+              on_level: Callable[[float], None], should_stop: Callable[[], bool],
+              on_reply: Callable[[Any], None], listener: TurnListener) -> Any:
+        """Listen for a spoken reply to the open "did you mean ...?" and answer the choice it names
+        (``on_reply`` first); None when nothing clear was said or a tap (``should_stop``) decides."""
     def stop_speaking(self) -> None: ...
     def sources(self, entry_ids: list[str]) -> list[str]: ...
     def reset_session(self) -> None: ...
@@ -96,6 +102,7 @@ class KioskPresenter:
         self._listeners: list[Callable[[ViewState], None]] = []
         self._gen = 0  # session generation: bumped by every wipe
         self._stop_listening = threading.Event()
+        self._by_voice = False  # the last question was spoken: choices offered for it are listened for too
         self._last_activity = clock.monotonic()
         self._pin = ""
         self._new_pin = ""  # first start: the PIN chosen, waiting for its confirmation
@@ -330,6 +337,7 @@ class KioskPresenter:
         self.state.partial = ""
         self._touch()
         if text:
+            self._by_voice = True
             self._start_turn(text)
         else:
             self.state.message = "I didn't hear a question. Tap to talk and try again, or type it."
@@ -337,6 +345,7 @@ class KioskPresenter:
     def _ask(self, question: str) -> None:
         if self.state.busy:
             return
+        self._by_voice = False
         self._start_turn(question)
         gen = self._gen
         self._run(lambda: self._turn_job(lambda: self.services.ask(question, self._stream(gen)), gen))
@@ -400,6 +409,34 @@ class KioskPresenter:
         if ans.escalated:
             turn.notice = ("Passed on to staff: a fuller answer will appear here if it arrives while you are "
                            "here.")
+        if turn.choices and self._by_voice and getattr(ans, "source", None) == Route.CLARIFY:
+            self._listen_for_reply()
+
+    def _listen_for_reply(self) -> None:
+        """A spoken question was offered choices: the kiosk says them and listens for the reply while the
+        buttons stay; a tap on one (or on the talk button) ends the listening and decides."""
+        st = self.state
+        st.mic, st.partial, st.level = "opening", "", 0.0
+        st.status.mic = "Microphone opening"
+        self._stop_listening = stop = threading.Event()
+        gen = self._gen
+        opened, partial, level = self._later(self._mic_open), self._later(self._partial), self._later(self._level)
+        closed, taken = self._later(self._mic_closed, gen), self._later(self._reply_taken, gen)
+
+        def reply() -> Any:
+            try:
+                return self.services.reply(opened, partial, level, stop.is_set, taken, self._stream(gen))
+            finally:
+                closed()
+
+        self._run(lambda: self._turn_job(reply, gen))
+
+    def _reply_taken(self, _reply: Any) -> None:
+        """The reply named a choice (or none of them): its answer streams in place of the buttons."""
+        turn = self._current()
+        self.state.busy, self.state.partial = True, ""
+        if turn is not None:
+            turn.answer, turn.choices, turn.streaming = "", [], True
 
     def tap_choice(self, pick: int | None) -> None:
         """A "did you mean ...?" button: a choice's index, or None for "None of these - ask a member of
@@ -408,6 +445,7 @@ class KioskPresenter:
         if self.state.busy or turn is None or not turn.choices:
             return
         self._touch()
+        self._stop_listening.set()  # a spoken reply may be awaited: the tap decides
         if pick is not None and not 0 <= pick < len(turn.choices):
             return
         self.state.busy = True

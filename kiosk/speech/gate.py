@@ -33,18 +33,24 @@ def gated(blocks: Iterable[np.ndarray], speaker=None, cancelled: bool = False) -
         if barged:  # the visitor is talking: hear all of it
             yield block
             continue
-        if speaker is not None and speaker.speaking.is_set():
-            now = time.monotonic()
-            if not quiet_since or now - quiet_since > GATE_HANGOVER_S:
-                speaking_since = now
-            quiet_since = now
+        speaking = speaker is not None and speaker.speaking.is_set()
+        now = time.monotonic()
+        # The device's buffered tail of the kiosk's speech: still not the visitor, unless they are clearly
+        # talking (a reply that starts as the kiosk finishes must not lose its first words).
+        tail = not speaking and quiet_since and now - quiet_since < GATE_HANGOVER_S
+        if speaking or tail:
+            if speaking:
+                if not quiet_since or now - quiet_since > GATE_HANGOVER_S:
+                    speaking_since = now
+                quiet_since = now
             level = rms(block)
             held = (held + [block])[-int(BARGE_PREROLL_S / (len(block) / RATE) + 1):]  # words' starts
             settled = not cancelled or now - speaking_since >= CANCELLER_SETTLE_S
             if settled and level > BARGE_MIN_RMS and level > ratio * speaker.echo_level():
                 run += len(block) / RATE
                 if run >= BARGE_MIN_S:
-                    speaker.stop()  # barge-in by voice
+                    if speaking:
+                        speaker.stop()  # barge-in by voice
                     barged = True
                     # The end-pointer calibrates on its first frames: give it the room, not the kiosk's voice.
                     yield np.zeros(int(RATE * 0.3), np.float32)
@@ -53,6 +59,5 @@ def gated(blocks: Iterable[np.ndarray], speaker=None, cancelled: bool = False) -
             else:
                 run = 0.0
             continue
-        if quiet_since and time.monotonic() - quiet_since < GATE_HANGOVER_S:
-            continue  # the device's own buffered tail of speech
+        held, run = [], 0.0
         yield block

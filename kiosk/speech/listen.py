@@ -10,6 +10,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from kiosk.speech.audio import RATE, rms
+from kiosk.speech.end_of_turn import Turn, ends_open, verdict
 from kiosk.speech.recognizers import Recognizer
 from kiosk.speech.vad import Endpointer, VadConfig
 
@@ -18,23 +19,13 @@ SPECULATE_EARLY_S = 0.1  # when a whole sentence may end the utterance early, it
 _SENTENCE_END = (".", "?", "!")
 
 
-# English closed-class words: a sentence does not end on one of these. Whisper punctuates fragments
-# ("What time do you?"), so a visitor who hesitates after "do you" has not finished.
-_OPEN_ENDED = frozenset("""a an the this that these those my your our their his her its some any no every each
-    to for of in on at by with from into onto about near behind beside between under over than as like
-    and or but so because if when while where what which who whom whose how why
-    do does did is are was were be been am can could will would shall should may might must have has had
-    i you we they he she it there not very more most much many""".split())
-
-
 def whole_sentence(text: str) -> bool:
     """A transcript that reads as finished: two or more words ending in . ? or ! (not a trailing "..."),
     and not on a word that cannot end an English sentence."""
     t = text.strip()
     if len(t.split()) < 2 or not t.endswith(_SENTENCE_END) or t.endswith(("..", "…")):
         return False
-    last = t.rstrip(".?!").split()[-1].lower().strip(",;:'\"")
-    return last not in _OPEN_ENDED
+    return not ends_open(t)
 
 
 @dataclass
@@ -47,6 +38,7 @@ class Transcript:
     final_engine: str = ""
     end_reason: str = ""
     speech_end_to_final_ms: float = 0.0
+    end_of_turn: str = "silence"  # what could end it: "model" (the end-of-turn model) or "silence"
 
     @property
     def rtf(self) -> float:
@@ -55,25 +47,32 @@ class Transcript:
     def public(self) -> dict:
         return {"text": self.text, "engine": self.engine, "final_engine": self.final_engine or self.engine,
                 "duration_s": round(self.duration_s, 3), "elapsed_s": round(self.elapsed_s, 3),
-                "rtf": round(self.rtf, 3), "partials": self.partials, "end_reason": self.end_reason}
+                "rtf": round(self.rtf, 3), "partials": self.partials, "end_reason": self.end_reason,
+                "end_of_turn": self.end_of_turn}
 
 
 def transcribe_blocks(blocks: Iterable[np.ndarray], rec: Recognizer, final_pass: Recognizer | None = None,
                       on_partial: Callable[[str], None] | None = None, endpoint: VadConfig | None = None,
-                      should_stop: Callable[[], bool] = lambda: False, detector=None) -> Transcript:
+                      should_stop: Callable[[], bool] = lambda: False, detector=None, turn_model=None,
+                      turn_threshold: float = 0.5) -> Transcript:
     """Recognise until the blocks end or, with ``endpoint``, until the visitor stops talking.
 
     ``detector`` (a ``SileroStream``) gives the end-pointer a speech probability per block; without one it
-    goes by level. ``elapsed_s`` counts only recognition work (not waiting for real-time audio), so ``rtf`` is the
-    engine's cost per second of audio.
+    goes by level. ``turn_model`` (a ``SmartTurn``): after ``turn_check_s`` of silence it is asked, beside the
+    speculative final pass, whether the visitor has finished (kiosk.speech.end_of_turn). ``elapsed_s``
+    counts only recognition work (not waiting for real-time audio), so ``rtf`` is the engine's cost per
+    second of audio.
     """
     stream = rec.stream()
     ep = Endpointer(endpoint) if endpoint else None
     # With end-pointing, the accurate final pass starts speculatively once the visitor falls silent, so it
     # is (nearly) done by the time the silence is long enough to count as the end of the utterance.
     accurate = final_pass if final_pass is not None else (rec if hasattr(rec, "transcribe") else None)
-    pool = ThreadPoolExecutor(1) if ep is not None and accurate is not None else None
+    pool = ThreadPoolExecutor(2) if ep is not None and accurate is not None else None
     spec: tuple[int, Future] | None = None
+    turn: Future | None = None  # the end-of-turn model's P(finished) for the current silence
+    speculate_after = (SPECULATE_EARLY_S if ep is not None and ep.c.complete_silence_s else
+                       ep.c.turn_check_s if ep is not None and turn_model is not None else SPECULATE_AFTER_S)
     partials: list[str] = []
     kept: list[np.ndarray] = []
     heard: list[np.ndarray] = []
@@ -101,9 +100,21 @@ def transcribe_blocks(blocks: Iterable[np.ndarray], rec: Recognizer, final_pass:
                 on_partial(partial)
         if pool is not None:
             if ep.silence_run == 0.0:
-                spec = None  # still talking: a speculative pass would miss words
-            elif spec is None and ep.silence_run >= (SPECULATE_EARLY_S if ep.c.complete_silence_s else SPECULATE_AFTER_S):
-                spec = (n, pool.submit(accurate.transcribe, np.concatenate(heard)))
+                spec = turn = None  # still talking: a speculative pass would miss words
+            elif spec is None and ep.silence_run >= speculate_after:
+                audio = np.concatenate(heard)
+                spec = (n, pool.submit(accurate.transcribe, audio))
+                if turn_model is not None:
+                    turn = pool.submit(turn_model.complete_probability, audio)
+                    ep.hold()  # the silence does not end the turn while the model decides (the transcript
+                    # is waited for at the end anyway), only the hesitation limit does
+            elif turn is not None and turn.done() and spec[1].done():
+                says = verdict(turn.result(), spec[1].result(), turn_threshold)
+                if says is Turn.FINISHED:
+                    state = ep.complete("turn_model")
+                elif says is Turn.UNSURE:
+                    state = ep.release()
+                turn = None
             elif (spec is not None and ep.c.complete_silence_s and ep.silence_run >= ep.c.complete_silence_s
                   and spec[1].done() and whole_sentence(spec[1].result())):
                 state = ep.complete()
@@ -122,4 +133,5 @@ def transcribe_blocks(blocks: Iterable[np.ndarray], rec: Recognizer, final_pass:
     done = time.perf_counter()
     work += done - t
     return Transcript(text.strip(), rec.name, n / RATE, work, partials, final_engine,
-                      ep.reason if ep else "end_of_audio", (done - t) * 1000)
+                      ep.reason if ep else "end_of_audio", (done - t) * 1000,
+                      "model" if turn_model is not None and pool is not None else "silence")

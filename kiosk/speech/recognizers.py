@@ -50,6 +50,7 @@ def bundled_whisper_dir() -> Path | None:
 
 
 SHORT_WINDOW_MAX_S = 28
+PROMPT_TOKENS = 96  # of the pack's words in Whisper's prompt (at most the last 100 tokens are sent)
 SILENCE_RMS = 0.003
 NO_SPEECH_PROB = 0.6
 
@@ -93,30 +94,54 @@ class WhisperRecognizer:
             raise SpeechUnavailable("stt_missing", "faster-whisper is not installed; run packaging/setup.sh") from exc
         except (RuntimeError, ValueError, OSError) as exc:
             raise SpeechUnavailable("stt_model_load_failed", f"cannot load Whisper model {model_dir}: {exc}") from exc
-        self.prompt = ", ".join(bias)[:400] or None
+        self.set_bias(bias)
         self.partial_every_s = partial_every_s
         self.language = language
         self.beam_size = max(1, beam_size)
         self._lock = threading.Lock()
 
-    def _prompt_ids(self) -> list[int]:
+    def set_bias(self, bias: Sequence[str]) -> None:
+        """The venue's words (names as the pack spells them) become Whisper's prompt for what follows. The
+        prompt holds PROMPT_TOKENS at most: the venue first, then the names Whisper's vocabulary does not
+        hold whole ("Colasay", "Dijkzicht"), which it could not spell the pack's way without it, then the rest."""
+        tok = self.model.hf_tokenizer
+
+        def cost(word: str) -> int:
+            return len(tok.encode(", " + word, add_special_tokens=False).ids)
+
+        def unknown(word: str) -> bool:
+            return any(len(tok.encode(" " + w, add_special_tokens=False).ids) >= 2 for w in word.split()
+                       if len(w) > 3)
+
+        words = list(dict.fromkeys(w.strip() for w in bias if w.strip()))
+        ranked = words[:1] + [w for w in words[1:] if unknown(w)] + [w for w in words[1:] if not unknown(w)]
+        kept, used = [], 0
+        for w in ranked:
+            if used + cost(w) <= PROMPT_TOKENS:
+                kept.append(w)
+                used += cost(w)
+        self.prompt = ", ".join(kept) or None
+
+    def _prompt_ids(self, prompt: str | None) -> list[int]:
         tok = self.model.hf_tokenizer
         ids: list[int] = []
-        if self.prompt:
-            ids = [tok.token_to_id("<|startofprev|>")] + tok.encode(" " + self.prompt, add_special_tokens=False).ids[-100:]
+        if prompt:
+            ids = [tok.token_to_id("<|startofprev|>")] + tok.encode(" " + prompt, add_special_tokens=False).ids[-100:]
         ids.append(tok.token_to_id("<|startoftranscript|>"))
         if self.model.model.is_multilingual:
             ids += [tok.token_to_id(f"<|{self.language}|>"), tok.token_to_id("<|transcribe|>")]
         ids.append(tok.token_to_id("<|notimestamps|>"))
         return ids
 
-    def transcribe(self, samples: np.ndarray, beam_size: int | None = None) -> str:
-        """The accurate pass (``beam_size`` beams, default the configured ones); partials pass 1."""
+    def transcribe(self, samples: np.ndarray, beam_size: int | None = None, prompt: str | None = None) -> str:
+        """The accurate pass (``beam_size`` beams, default the configured ones); partials pass 1. ``prompt``
+        replaces the pack's words as Whisper's prompt (a "did you mean" reply: the choices' names)."""
         beam_size = beam_size or self.beam_size
+        prompt = prompt or self.prompt
         if len(samples) < RATE // 10 or _loudest_frame(samples) < SILENCE_RMS:
             return ""  # Whisper "hears" words ("you") in silence: do not ask it
         if len(samples) <= SHORT_WINDOW_MAX_S * RATE:
-            text = self._transcribe_short(samples, beam_size)
+            text = self._transcribe_short(samples, beam_size, prompt)
             if not loops(text):
                 return text
             # The cut window's failure mode: words said once come back two or three times. The full 30 s
@@ -124,11 +149,11 @@ class WhisperRecognizer:
         with self._lock:
             segments, _ = self.model.transcribe(
                 samples.astype(np.float32), language=self.language, beam_size=beam_size,
-                initial_prompt=self.prompt, without_timestamps=True, condition_on_previous_text=False,
+                initial_prompt=prompt, without_timestamps=True, condition_on_previous_text=False,
                 vad_filter=False, temperature=0.0)
             return " ".join(s.text.strip() for s in segments).strip()
 
-    def _transcribe_short(self, samples: np.ndarray, beam_size: int) -> str:
+    def _transcribe_short(self, samples: np.ndarray, beam_size: int, prompt: str | None) -> str:
         """One utterance with the encoder window cut from Whisper's fixed 30 s to the audio plus a second,
         but at least 10 s: the encoder's cost is proportional to its window (whisper.cpp calls this
         audio_ctx). Checked against the full window in the tests."""
@@ -142,9 +167,9 @@ class WhisperRecognizer:
                 feats = np.pad(feats, ((0, 0), (0, frames - feats.shape[1])), constant_values=feats.min())
             enc = self.model.model.encode(ctranslate2.StorageView.from_array(
                 np.ascontiguousarray(feats[None].astype(np.float32))))
-            prompt = self._prompt_ids()
-            res = self.model.model.generate(enc, [prompt], beam_size=beam_size,  # the length counts the prompt
-                                            max_length=len(prompt) + min(224, 12 + int(7 * len(samples) / RATE)),
+            prompt_ids = self._prompt_ids(prompt)
+            res = self.model.model.generate(enc, [prompt_ids], beam_size=beam_size,  # the length counts the prompt
+                                            max_length=len(prompt_ids) + min(224, 12 + int(7 * len(samples) / RATE)),
                                             suppress_blank=True, no_repeat_ngram_size=4,
                                             return_no_speech_prob=True)
             if res[0].no_speech_prob > NO_SPEECH_PROB:
@@ -233,3 +258,17 @@ class VoskStream:
     def final(self) -> str:
         text = json.loads(self.kaldi.FinalResult()).get("text", "")
         return " ".join(self.done + ([text] if text else [])).strip()
+
+
+class PromptedRecognizer:
+    """A Whisper final pass with its own prompt (the words a short reply is likely to hold); the stream of
+    partials is the recogniser's own."""
+
+    def __init__(self, rec: WhisperRecognizer, prompt: str) -> None:
+        self.rec, self.prompt, self.name = rec, prompt, rec.name
+
+    def stream(self):
+        return self.rec.stream()
+
+    def transcribe(self, samples: np.ndarray, beam_size: int | None = None) -> str:
+        return self.rec.transcribe(samples, beam_size, prompt=self.prompt)

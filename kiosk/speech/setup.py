@@ -10,8 +10,9 @@ from kiosk.config import Config
 from kiosk.errors import ModelError, SpeechUnavailable
 
 
-def pack_bias(entries: Sequence, venue: str, limit: int = 60) -> list[str]:
-    """Venue-specific words to bias recognition toward: the venue, headings and capitalised names."""
+def pack_bias(entries: Sequence, venue: str, limit: int = 400) -> list[str]:
+    """Venue-specific words to bias recognition toward: the venue, headings and capitalised names (the
+    recogniser keeps those that fit its prompt, names it cannot spell unaided first)."""
     words: dict[str, None] = {}
     if venue:
         words[venue] = None

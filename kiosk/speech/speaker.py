@@ -14,6 +14,8 @@ from typing import Callable, Literal
 import numpy as np
 
 from kiosk.domain.events import Answered, Retracted, Token, TurnEvent
+from kiosk.domain.kinds import Route
+from kiosk.domain.reply import spoken_offer
 from kiosk.errors import KioskError, NoOutputDevice
 from kiosk.speech.audio import rms
 
@@ -146,6 +148,9 @@ class Speaker:
         self._pending = 0    # sentences said and not yet spoken or dropped
         self.stats = SpeakerStats()
         self._subscribers: list[Callable[[SpeechEvent], None]] = []
+        # Pieces synthesised ahead (``prepare``), by (voice, text): a fixed list, so bounded.
+        self._prepared: dict[tuple[str, str], np.ndarray] = {}
+        self.fixed: list[str] = []
         # (time, block RMS) of the last ECHO_WINDOW_S: at real-time output that is this many blocks at most
         self._recent: deque[tuple[float, float]] = deque(maxlen=int(ECHO_WINDOW_S / BLOCK_S) + 1)
         self._synth = threading.Thread(target=self._synthesise, name="speaker-voice", daemon=True)
@@ -176,6 +181,32 @@ class Speaker:
         self.stats.last_sentence_ready = self._emit("sentence_ready", sentence)
         self.speaking.set()
         self.q.put((epoch, sentence))
+
+    def prepare(self, texts: list[str]) -> int:
+        """Synthesise ``texts`` now, in the active voice, piece by piece as ``say`` would speak them: they are
+        then spoken with no wait for the voice (and the voice is warm). Returns the pieces prepared."""
+        self.fixed = list(texts)  # prepared again in the other voice when the governor switches voices
+        voice = getattr(self.tts, "active", "")
+        n = 0
+        for text in texts:
+            chunker = SentenceChunker()
+            for sentence in chunker.feed(text + " ") + chunker.flush():
+                for piece in clauses(sentence):
+                    if (voice, piece) not in self._prepared:
+                        try:
+                            self._prepared[(voice, piece)] = self.tts.synthesize(piece)
+                            n += 1
+                        except KioskError:
+                            pass  # it will be synthesised (or skipped) when said
+        return n
+
+    def prepared_in(self, voice: str) -> int:
+        """How many pieces are ready-made in ``voice``."""
+        return sum(v == voice for v, _ in list(self._prepared))
+
+    def _piece_audio(self, piece: str) -> np.ndarray:
+        samples = self._prepared.get((getattr(self.tts, "active", ""), piece))
+        return samples if samples is not None else self.tts.synthesize(piece)
 
     def echo_level(self) -> float:
         """The loudest recent output: the most of the kiosk's own voice a microphone can pick up."""
@@ -217,7 +248,7 @@ class Speaker:
                 if epoch != self._epoch:
                     break
                 try:
-                    samples = self.tts.synthesize(piece)
+                    samples = self._piece_audio(piece)
                 except KioskError:  # a sentence the voice cannot say is skipped, not the rest
                     samples = np.zeros(0, np.float32)
                 self._audio.put((epoch, sentence, samples, i == 0, i == len(pieces) - 1))
@@ -289,7 +320,12 @@ class SpeakingListener:
                 self._say(self.chunker.feed(event.text + " "))
             self.fed = event.text
         elif isinstance(event, Answered):
-            self._say(self.chunker.flush())
+            if event.answer.source is Route.CLARIFY and event.answer.choices:
+                # The screen says "Please choose one:" above its buttons; a listener hears the choices.
+                self.chunker = SentenceChunker()
+                self._say([spoken_offer(event.answer.choices)])
+            else:
+                self._say(self.chunker.flush())
 
     def _say(self, sentences: list[str]) -> None:
         for s in sentences:

@@ -20,6 +20,10 @@ class VadConfig:
     # A shorter silence ends the utterance when what was said is already a whole sentence (the transcript
     # of the speculative final pass ends in . ? or !); 0 = always wait end_silence_s.
     complete_silence_s: float = 0.0
+    # With an end-of-turn model: its verdict is asked after turn_check_s of silence; "still talking" holds
+    # the utterance open until hesitation_s of silence (kiosk.speech.end_of_turn).
+    turn_check_s: float = 0.2
+    hesitation_s: float = 1.2
     max_utterance_s: float = 15.0
     no_speech_timeout_s: float = 8.0
     ratio: float = 3.0           # speech = level above ratio x noise floor
@@ -44,6 +48,7 @@ class Endpointer:
         self.elapsed = 0.0
         self.speech_run = 0.0
         self.silence_run = 0.0
+        self.held = False  # the end-of-turn model heard a pause, not an end: this silence may last longer
         self.utterance_s = 0.0
         self.started_at: float | None = None
         self.ended_at: float | None = None
@@ -87,16 +92,30 @@ class Endpointer:
             return self.state
         self.utterance_s += seconds
         self.silence_run = 0.0 if speech else self.silence_run + seconds
-        if self.silence_run >= self.c.end_silence_s:
+        if speech:
+            self.held = False
+        if self.silence_run >= (self.c.hesitation_s if self.held else self.c.end_silence_s):
             self._finish("silence")
         elif self.utterance_s >= self.c.max_utterance_s:
             self._finish("max_length")
         return self.state
 
-    def complete(self) -> str:
-        """What was said is a whole sentence: the utterance ends before the full silence."""
+    def complete(self, reason: str = "complete") -> str:
+        """What was said is finished (a whole sentence; the end-of-turn model): it ends before the full silence."""
         if self.state == self.SPEAKING:
-            self._finish("complete")
+            self._finish(reason)
+        return self.state
+
+    def hold(self) -> str:
+        """The visitor is only pausing (or the end-of-turn model is still deciding): this silence ends the
+        utterance at hesitation_s, not end_silence_s."""
+        if self.state == self.SPEAKING and self.silence_run > 0:
+            self.held = True
+        return self.state
+
+    def release(self) -> str:
+        """Back to the ordinary silence rule for this silence (it may already be long enough)."""
+        self.held = False
         return self.state
 
     def stop(self) -> str:

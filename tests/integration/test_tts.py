@@ -71,3 +71,39 @@ def test_say_without_an_output_device_is_a_clear_error(tmp_path):
 def test_empty_text_is_refused():
     rc, out, _ = kiosk("say", "  ", "--json")
     assert rc == 2 and json.loads(out)["error"]["code"] == "empty_text"
+
+
+def test_fixed_sentences_are_prepared_once_per_voice_and_spoken_without_synthesis():
+    import threading
+
+    from kiosk.domain.fixed_phrases import fixed_phrases
+    from kiosk.domain.heuristics import DONT_KNOW
+    from kiosk.llm.manifest import locate_voice
+    from kiosk.speech.speaker import SilentOutput, Speaker
+    from kiosk.speech.voices import Voice
+
+    class Counting(Voice):
+        calls = 0
+
+        def synthesize(self, text):
+            Counting.calls += 1
+            return super().synthesize(text)
+
+    voice = Counting("piper-en-us-joe-medium", locate_voice)
+    voice.load()
+    speaker = Speaker(voice, SilentOutput())
+    heard, first = [], threading.Event()
+    speaker.subscribe(lambda ev: (heard.append(ev), first.set()) if ev.kind == "first_sample" else None)
+    try:
+        phrases = fixed_phrases("Harbourlight Maritime Museum", "112")
+        assert speaker.prepare(phrases) >= len(phrases) and speaker.prepare(phrases) == 0  # once per voice
+        before = Counting.calls
+        for sentence in DONT_KNOW.split(". "):
+            speaker.say(sentence if sentence.endswith(".") else sentence + ".")
+        assert first.wait(10) and speaker.wait_idle(60)
+        assert Counting.calls == before  # every piece came ready-made
+        voice.plain()  # the governor stepped down: eSpeak speaks, and its pieces are prepared on their own
+        assert speaker.prepare(phrases) >= len(phrases)
+        assert speaker.prepared_in("espeak") == speaker.prepared_in("piper-en-us-joe-medium")
+    finally:
+        speaker.close()

@@ -396,3 +396,42 @@ def test_a_wait_that_ends_by_itself_is_retried_after_a_rest_not_in_a_loop():
     clock.advance(2.5)
     p.tick()
     assert p.state.mic == "waiting" and len(worker.jobs) == 1
+
+
+# -- "did you mean ...?" answered by voice --------------------------------------------------------------------
+def stepped(**services):
+    svc = FakeServices(choices=("Savanna Café", "the picnic lawn"), **services)
+    worker = Worker()
+    p = KioskPresenter(svc, run=worker, post=lambda fn: fn(), clock=ManualClock(),
+                       settings=Settings(idle_reset_s=45, countdown_s=10, pin_record=PIN_HASH))
+    p.start()
+    worker.step()
+    return p, svc, worker
+
+
+def test_choices_offered_for_a_spoken_question_are_listened_for_and_a_reply_answers():
+    p, svc, worker = stepped(spoken_reply=1)
+    p.tap_talk()
+    worker.step()  # the question, heard and offered choices: the buttons show, the microphone opens again
+    assert p.state.turns[-1].choices == ["Savanna Café", "the picnic lawn"] and p.state.mic == "opening"
+    worker.step()  # "the picnic lawn"
+    turn = p.state.turns[-1]
+    assert svc.calls[-2:] == ["reply", "choose:1"] and turn.answer == "the picnic lawn answer."
+    assert turn.choices == [] and not turn.streaming and not p.state.busy and p.state.mic == "off"
+
+
+def test_a_tap_on_a_choice_while_the_reply_is_awaited_decides():
+    p, svc, worker = stepped(spoken_reply=1)
+    p.tap_talk()
+    worker.step()
+    p.tap_choice(0)  # the visitor taps before saying anything
+    worker.step()  # the listening, called off by the tap: nothing chosen by voice
+    worker.step()  # the tap's choice
+    assert svc.calls[-2:] == ["reply", "choose:0"] and p.state.turns[-1].answer == "Savanna Café answer."
+
+
+def test_choices_for_a_typed_question_wait_for_a_tap_only():
+    p, svc, worker = stepped(spoken_reply=1)
+    p.tap_suggestion("Where can I eat?")
+    worker.step()
+    assert p.state.turns[-1].choices and p.state.mic == "off" and not worker.jobs and "reply" not in svc.calls

@@ -88,3 +88,45 @@ def test_a_whole_sentence_may_end_the_utterance_before_the_full_silence():
         ep.process(0.03, 0.2)
     assert ep.state == Endpointer.SPEAKING
     assert ep.complete() == Endpointer.DONE and ep.reason == "complete"
+
+
+def test_a_pause_the_end_of_turn_model_calls_unfinished_waits_for_the_hesitation_limit():
+    ep = Endpointer(VadConfig(start_s=0.1, end_silence_s=0.5, hesitation_s=1.0))
+    run(ep, [0.001] * 10 + [0.2] * 20 + [0.001] * 4)
+    assert ep.hold() == "speaking" and ep.held
+    assert run(ep, [0.001] * 10) == "speaking"  # 0.7 s: past end_silence_s, still listening
+    assert run(ep, [0.001] * 6) == "done" and ep.reason == "silence"
+
+
+def test_speech_after_a_held_pause_brings_back_the_ordinary_limit():
+    ep = Endpointer(VadConfig(start_s=0.1, end_silence_s=0.5, hesitation_s=1.0))
+    run(ep, [0.001] * 10 + [0.2] * 20 + [0.001] * 4)
+    ep.hold()
+    run(ep, [0.2] * 4)
+    assert not ep.held
+    assert run(ep, [0.001] * 11) == "done"
+
+
+def test_a_released_hold_ends_at_once_when_the_silence_is_already_long_enough():
+    ep = Endpointer(VadConfig(start_s=0.1, end_silence_s=0.5, hesitation_s=1.0))
+    run(ep, [0.001] * 10 + [0.2] * 20 + [0.001] * 4)
+    ep.hold()  # the end-of-turn model is deciding
+    assert run(ep, [0.001] * 8) == "speaking"  # 0.6 s
+    ep.release()  # it could not tell: the ordinary rule, already met
+    assert run(ep, [0.001]) == "done" and ep.reason == "silence"
+
+
+def test_the_end_of_turn_model_ends_the_utterance_at_once():
+    ep = Endpointer(VadConfig(start_s=0.1))
+    run(ep, [0.001] * 10 + [0.2] * 20 + [0.001] * 4)
+    assert ep.complete("turn_model") == "done" and ep.reason == "turn_model"
+
+
+def test_the_words_overrule_the_end_of_turn_model():
+    from kiosk.speech.end_of_turn import Turn, verdict
+
+    assert verdict(0.97, "Where do I check in for?") is Turn.PAUSING  # a sentence never ends on "for"
+    assert verdict(0.97, "Where are the toilets?") is Turn.FINISHED
+    assert verdict(0.2, "Where are the toilets?") is Turn.UNSURE  # not trusted to hold: silence decides
+    assert verdict(0.97, "") is Turn.UNSURE  # nothing recognised: the silence rule decides
+    assert verdict(0.6, "Is the reptile house open", threshold=0.7) is Turn.UNSURE
