@@ -92,6 +92,9 @@ class TurnConfig:
     judge: bool = doc("Decide with the trained answer judge (a cross-encoder reading the question with each "
                       "candidate entry; models/judge/README.md): answer, offer 'did you mean ...?' choices, or "
                       "pass on. False, or the judge model missing: the older signals model decides.", True)
+    judge_answer_at: float = doc("The combined score (judge and retrieval, half each) at or above which the best "
+                                 "entry answers, when clearly ahead of the next; higher = more 'did you mean' "
+                                 "(0 = the value chosen on held-out venues).", 0.0)
     judge_offer_at: float = doc("The judge's probability below which, for every candidate, a question the kiosk "
                                 "does not answer is passed on; at or above it the likeliest entries are offered "
                                 "as 'did you mean ...?' choices (0 = the value chosen on held-out venues).", 0.0)

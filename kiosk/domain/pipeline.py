@@ -226,7 +226,8 @@ class TurnPipeline:
         sure = [COMBINE * j.probability + (1 - COMBINE) * fused.get(j.entry.id, 0.0) for j in likely[:2]]
         lead = sure[0] - (sure[1] if len(sure) > 1 else 0.0) if sure else 0.0
         if likely and not missing and (decided and likely[0].probability >= self._offer_at()
-                                       or sure[0] >= self.policy.answer_at and lead >= self.policy.margin) \
+                                       or sure[0] >= (self.config.judge_answer_at or self.policy.answer_at)
+                                       and lead >= self.policy.margin) \
                 and can_answer(query, likely[0].entry.body):
             top = likely[0]
             if llm is not None:

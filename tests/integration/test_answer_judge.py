@@ -64,7 +64,7 @@ def test_a_catalogue_number_finds_its_object_on_a_400_entry_pack(isolated_env):
     assert b["entry_ids"][0].startswith("collection#object-1285-"), b
 
 
-UNSURE = {**NO_MODEL, "KIOSK_TURN_ANSWER_THRESHOLD": "0.9999"}  # nothing answered: likely entries offered
+UNSURE = {**NO_MODEL, "KIOSK_TURN_JUDGE_ANSWER_AT": "0.9999"}  # nothing answered: likely entries offered
 
 
 def test_did_you_mean_in_kiosk_ask_json(isolated_env):

@@ -326,7 +326,7 @@ def test_did_you_mean_offers_big_buttons_and_a_tap_answers(real_kiosk, screen_fa
     from kivy.uix.button import Button
 
     sure = real_kiosk.pipeline.config
-    real_kiosk.pipeline.config = dataclasses.replace(sure, answer_threshold=0.9999)
+    real_kiosk.pipeline.config = dataclasses.replace(sure, judge_answer_at=0.9999)
     try:
         s = screen_factory(real_kiosk)
         ids = s.root.ids
