@@ -34,6 +34,7 @@ CANDIDATES = 12
 LOST_PROPERTY = re.compile(r"\blost (?:property|and found|& found)\b", re.IGNORECASE)
 JUDGED = 8          # candidates the answer judge reads (entries holding a named identifier come on top)
 CLARIFY_PROMPT = "I'm not sure which of these you mean. Please choose one:"
+OFF_TOPIC_UNLESS = 0.5  # an entry this likely to answer: never declined as off topic
 COMBINE = 0.5       # the likeliest entries to offer: judge probability and retrieval score, half each
 _LLM_UNSURE = re.compile(r"\b(?:(?:do not|don't|cannot|can't|am not able to) (?:know|find|say|help|answer)|"
                          r"not sure|no information|not mentioned|unknown)\b", re.IGNORECASE)
@@ -203,9 +204,9 @@ class TurnPipeline:
         return judged, decided, missing
 
     def _off_topic(self, query: str, judged) -> bool:
-        """Nothing at the venue is meant: no entry is even likely, and the question reads as off topic."""
+        """Nothing at the venue is meant: the question reads as off topic, and no entry is likely to answer it."""
         ranked, _, _ = judged
-        if self.offtopic is None or (ranked and ranked[0].probability >= self._offer_at()):
+        if self.offtopic is None or (ranked and ranked[0].probability >= OFF_TOPIC_UNLESS):
             return False
         return self.offtopic.off_topic(query)
 
