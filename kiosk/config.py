@@ -91,7 +91,10 @@ class TurnConfig:
     breaker_cooldown_s: float = doc("How long the open breaker keeps the model out of turns.", 30.0)
     judge: bool = doc("Decide with the trained answer judge (a cross-encoder reading the question with each "
                       "candidate entry; models/judge/README.md): answer, offer 'did you mean ...?' choices, or "
-                      "pass on. False, or the judge model missing: the older signals model decides.", True)
+                      "pass on; questions about nothing at the venue are declined and named identifiers outrank "
+                      "meaning. Off by default until it is right first time more often (README, 'Judgement on "
+                      "venues nobody tuned for'); false, or the judge model missing: the signals model decides.",
+                      False)
     judge_answer_at: float = doc("The combined score (judge and retrieval, half each) at or above which the best "
                                  "entry answers, when clearly ahead of the next; higher = more 'did you mean' "
                                  "(0 = the value chosen on held-out venues).", 0.0)

@@ -231,7 +231,7 @@ class TurnPipeline:
                                        and lead >= self.policy.margin) \
                 and can_answer(query, likely[0].entry.body):
             top = likely[0]
-            if llm is not None:
+            if llm is not None and len(entry_sentences(top.entry.body)) > WHOLE_UP_TO:  # long prose: the model phrases it
                 return self._generate(llm, query, [Hit(top.entry, best, similarity=1.0, score=1.0)], best, tier,
                                       emit, start)
             return Answer(question, said(top), Route.KNOWLEDGE, tier, False, sure[0], [top.entry.id],

@@ -20,6 +20,7 @@ QUESTIONS = ("Where are the toilets?", "Can I see the lighthouse?", "Tell me abo
 
 
 def main() -> None:
+    os.environ.setdefault("KIOSK_TURN_JUDGE", "1")
     os.environ.setdefault("KIOSK_TURN_JUDGE_ANSWER_AT", "0.999")
     os.environ.setdefault("KIOSK_TURN_JUDGE_OFFER_AT", "0.001")
     from kiosk.app import Kiosk, make_tts

@@ -18,6 +18,7 @@ class EvalReport:
     uncovered_total: int = 0
     failures: list[str] = field(default_factory=list)
     sources: dict[str, int] = field(default_factory=dict)
+    covered_within: int = 0
 
     @property
     def covered_accuracy(self) -> float:
@@ -42,6 +43,9 @@ def evaluate(ask: Callable[[str], object], path: Path = EVAL_FILE) -> EvalReport
         missing = [f for f in case["facts"] if f.lower() not in a.answer.lower()]
         if not a.escalated and not missing:
             rep.covered_ok += 1
+            rep.covered_within += 1
+        elif any(all(f.lower() in c.answer.lower() for f in case["facts"]) for c in a.choices):
+            rep.covered_within += 1  # offered as "did you mean ...?", with the right entry among the choices
         else:
             rep.failures.append(f"covered {case['q']!r}: {a.source} esc={a.escalated} missing={missing} "
                                 f"-> {a.answer[:90]!r}")

@@ -12,7 +12,7 @@ from test_cli import kiosk, lines
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
 from collection_pack import write as write_collection  # noqa: E402
 
-NO_MODEL = {"KIOSK_LLM_ENABLED": "0"}
+NO_MODEL = {"KIOSK_LLM_ENABLED": "0", "KIOSK_TURN_JUDGE": "1"}  # the judge is off by default (README)
 MARKET = Path(__file__).parents[1] / "eval" / "packs" / "street_market" / "pack"
 
 

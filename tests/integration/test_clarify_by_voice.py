@@ -13,7 +13,8 @@ from test_echo_cancel import room  # noqa: F401  (the fixture)
 from test_microphone import start_listen
 
 # With the judge's answer line this high, an everyday question is always offered as choices.
-FORCE_CHOICES = {"KIOSK_TURN_JUDGE_ANSWER_AT": "0.999", "KIOSK_TURN_JUDGE_OFFER_AT": "0.001",
+FORCE_CHOICES = {"KIOSK_TURN_JUDGE": "1", "KIOSK_TURN_JUDGE_ANSWER_AT": "0.999",
+                 "KIOSK_TURN_JUDGE_OFFER_AT": "0.001",
                  "KIOSK_TTS_VOLUME": "100",  # the kiosk as loud as the visitor
                  "KIOSK_SPEECH_NO_SPEECH_TIMEOUT_S": "15"}  # a slow machine may take long to say the choices
 

@@ -13,12 +13,16 @@ pytestmark = pytest.mark.model
 
 def test_eval_set_accuracy(real_kiosk):
     report = evaluate(real_kiosk.ask)
-    print(f"\ncovered {report.covered_ok}/{report.covered_total} = {report.covered_accuracy:.1%}, "
+    print(f"\ncovered {report.covered_ok}/{report.covered_total} = {report.covered_accuracy:.1%} "
+          f"(within one choice {report.covered_within}), "
           f"uncovered escalated {report.uncovered_ok}/{report.uncovered_total} = "
           f"{report.uncovered_accuracy:.1%}, routes {report.sources}")
     for f in report.failures:
         print("  ", f)
-    assert report.covered_accuracy >= 0.9, report.failures
+    # Since the answer judge (issue 22) some covered questions are offered as choices rather than answered:
+    # measured 34/45 right first time, the rest but one within one choice.
+    assert report.covered_accuracy >= 0.7, report.failures
+    assert report.covered_within >= 0.9 * report.covered_total, report.failures
     assert report.uncovered_accuracy >= 0.8, report.failures
 
 

@@ -15,24 +15,29 @@ import pytest
 from test_cli import kiosk
 
 PACKS = sorted(p for p in (Path(__file__).parents[1] / "eval" / "packs").iterdir() if p.is_dir())
-# Since the combined answerability model (kiosk/domain/answerability.py): more in scope answered (69 % from
-# 52 % over the five packs), a few more out-of-scope questions answered (71 % passed on, from 77 %).
-FLOORS = {"in_scope": 0.60, "out_of_scope": 0.50, "offtopic": 1.0, "follow_up": 0.30}
+# Since the answer judge (issue 22), over the five packs: right first time 43 %, right within one choice 90 %,
+# wrong stated as fact 1.8 %, out of scope stated as fact 6.3 %, off topic declined 27/28. These packs chose
+# the judge's thresholds (models/judge/README.md), so they are not held out; the held-out figures are in the
+# README. Floors and ceilings per pack, a ratchet a little below what each pack measured:
+FLOORS = {"right_first_time": 0.30, "right_within_one_choice": 0.80}
+CEILINGS = {"wrong_stated_as_fact": 0.08, "out_stated_as_fact": 0.20}
 
 
 @pytest.mark.parametrize("pack", PACKS, ids=[p.name for p in PACKS])
 def test_a_venue_pack_written_outside_the_project(pack, isolated_env):
     rc, out, err = kiosk("eval", str(pack / "pack"), str(pack / "questions.jsonl"), "--json",
-                         env={"KIOSK_LLM_ENABLED": "0"}, timeout=600)
+                         env={"KIOSK_LLM_ENABLED": "0", "KIOSK_TURN_JUDGE": "1"}, timeout=600)
     assert rc == 0, err
     report = json.loads(out)
     s = report["summary"]
-    print(f"\n{pack.name}: " + ", ".join(f"{k} {s[k]['passed']}/{s[k]['total']}" for k in FLOORS))
+    print(f"\n{pack.name}: " + ", ".join(f"{k} {s[k]['count']}/{s[k]['total']}" for k in (*FLOORS, *CEILINGS)))
     for row in report["misses"]:
-        print(f"  MISS {row['id']} [{row['miss']}] {row['q']!r} -> {row['answer'][:80]!r}")
+        print(f"  MISS {row['id']} [{row['outcome'] or row['miss']}] {row['q']!r} -> {row['answer'][:80]!r}")
     assert len(report["rows"]) == sum(1 for line in (pack / "questions.jsonl").open() if line.strip())
     for key, floor in FLOORS.items():
         assert s[key]["rate"] >= floor, (key, s[key])
+    for key, ceiling in CEILINGS.items():
+        assert s[key]["rate"] <= ceiling, (key, s[key])
     assert s["cut_mid_sentence"] == 0
-    # Off-topic requests are never answered (the floor above); most are declined rather than queued for staff.
-    assert s["offtopic_declined"] >= s["offtopic"]["total"] / 2
+    # Off-topic requests are declined, not queued for staff.
+    assert s["offtopic_declined"] >= 0.8 * s["offtopic"]["total"]

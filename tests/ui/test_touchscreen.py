@@ -35,7 +35,9 @@ def test_attract_screen_shows_the_venue_and_pack_suggestions(real_kiosk, screen_
     assert "17:30" in ids.turns.children[0].text and "From the visitor guide: Opening hours" in ids.turns.children[0].text
 
 
-def test_tap_to_talk_scripted_utterance_streams_the_answer(real_kiosk, screen_factory, tmp_path):
+def test_tap_to_talk_scripted_utterance_streams_the_answer(real_kiosk, screen_factory, tmp_path, monkeypatch):
+    # How an answer streams onto the screen: the older decision (no answer judge) routes this to the model.
+    monkeypatch.setattr(real_kiosk.pipeline, "judge", None)
     wav = say(QUESTION, tmp_path / "q.wav")
     s = screen_factory(real_kiosk, services=services_with_utterance(real_kiosk, wav))
     ids = s.root.ids
@@ -325,8 +327,11 @@ def test_did_you_mean_offers_big_buttons_and_a_tap_answers(real_kiosk, screen_fa
     from kivy.metrics import dp
     from kivy.uix.button import Button
 
+    from kiosk.knowledge.judge import OnnxJudge
+
     sure = real_kiosk.pipeline.config
-    real_kiosk.pipeline.config = dataclasses.replace(sure, judge_answer_at=0.9999)
+    real_kiosk.pipeline.config = dataclasses.replace(sure, judge=True, judge_answer_at=0.9999)
+    real_kiosk.pipeline.judge = OnnxJudge()
     try:
         s = screen_factory(real_kiosk)
         ids = s.root.ids
@@ -346,3 +351,4 @@ def test_did_you_mean_offers_big_buttons_and_a_tap_answers(real_kiosk, screen_fa
         assert rows[-1]["entry_ids"] == '["facilities#toilets"]', rows[-1]
     finally:
         real_kiosk.pipeline.config = sure
+        real_kiosk.pipeline.judge = None
