@@ -334,8 +334,7 @@ class Kiosk:
                 from kiosk.domain.fixed_phrases import fixed_phrases
 
                 phrases = fixed_phrases(self.venue, self.config.turn.emergency_number)
-                threading.Thread(target=self._speech.speaker.prepare, args=(phrases,), name="speaker-prepare",
-                                 daemon=True).start()
+                self._speech.speaker.prepare_soon(phrases)
         return self._speech
 
     def voice(self, speak: bool = False):
@@ -399,8 +398,7 @@ class Kiosk:
         else:
             speaker.tts.full()
         if speaker.tts.active != was and speaker.fixed:  # the fixed sentences in this voice too
-            threading.Thread(target=speaker.prepare, args=(speaker.fixed,), name="speaker-prepare",
-                             daemon=True).start()
+            speaker.prepare_soon(speaker.fixed)
 
     def tick(self, db=None) -> TierChange | None:
         """One probe interval: read resources, change tier if needed (load or free the model)."""

@@ -150,6 +150,7 @@ class Speaker:
         self._subscribers: list[Callable[[SpeechEvent], None]] = []
         # Pieces synthesised ahead (``prepare``), by (voice, text): a fixed list, so bounded.
         self._prepared: dict[tuple[str, str], np.ndarray] = {}
+        self._preparing: list[threading.Thread] = []
         self.fixed: list[str] = []
         # (time, block RMS) of the last ECHO_WINDOW_S: at real-time output that is this many blocks at most
         self._recent: deque[tuple[float, float]] = deque(maxlen=int(ECHO_WINDOW_S / BLOCK_S) + 1)
@@ -181,6 +182,13 @@ class Speaker:
         self.stats.last_sentence_ready = self._emit("sentence_ready", sentence)
         self.speaking.set()
         self.q.put((epoch, sentence))
+
+    def prepare_soon(self, texts: list[str]) -> None:
+        """``prepare`` on a thread of its own; ``close`` waits for it (a process must not exit while the voice
+        is in the middle of synthesis: the native runtime aborts)."""
+        t = threading.Thread(target=self.prepare, args=(list(texts),), name="speaker-prepare", daemon=True)
+        self._preparing.append(t)
+        t.start()
 
     def prepare(self, texts: list[str]) -> int:
         """Synthesise ``texts`` now, in the active voice, piece by piece as ``say`` would speak them: they are
@@ -293,6 +301,8 @@ class Speaker:
     def close(self) -> None:
         self.stop()
         self.q.put(None)
+        for t in self._preparing:
+            t.join(timeout=60)
         self._synth.join(timeout=5)
         self._worker.join(timeout=5)
         self.output.close()
