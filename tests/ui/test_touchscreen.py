@@ -339,7 +339,7 @@ def test_did_you_mean_offers_big_buttons_and_a_tap_answers(real_kiosk, screen_fa
         s.until(lambda: s.p.state.turns and not s.p.state.busy)
         s.pump(3)
         box = ids.turns.children[0]
-        buttons = [w for w in box.walk() if isinstance(w, Button)]
+        buttons = [w for w in box.walk(restrict=True) if isinstance(w, Button)]
         labels = [b.text for b in buttons]
         assert "Toilets" in labels and labels[-1] == "None of these - ask a member of staff", labels
         assert all(b.height >= dp(48) and b.width >= dp(48) for b in buttons)
