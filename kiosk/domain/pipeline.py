@@ -104,7 +104,8 @@ class TurnPipeline:
             raise
         start = self.clock.monotonic()
         self._offer = None  # a new question closes any open "did you mean ...?"
-        emergency = recognise(question, self.sense)
+        # by meaning only while retrieval has meaning (the minimal tier frees the embedding model)
+        emergency = recognise(question, self.sense if getattr(self.index, "dense", True) else None)
         intent = Intent.SAFETY if emergency is not None else classify(question)
         query = self._resolve(question, session_id) if intent is Intent.QUESTION else question
         candidates = self.retrieve(query) if intent is not Intent.OFF_TOPIC else []
