@@ -16,29 +16,6 @@ class AudioSource(Protocol):
     def open(self) -> "AudioSource": ...
     def wait_ready(self, timeout_s: float = 5.0) -> bool: ...
     def blocks(self) -> Iterator[np.ndarray]: ...
-    def turn_model(self):
-        """The end-of-turn model for the next utterance, or None: the silence rule ends it."""
-        if self._build_turn_model is None or not self.turn_allowed():
-            return None
-        if self._turn_model is None:
-            from kiosk.errors import KioskError
-
-            try:
-                self._turn_model = self._build_turn_model()
-            except KioskError as exc:
-                import logging
-
-                logging.getLogger("kiosk").warning("end of turn by silence only: %s", exc.message)
-                self._turn_model, self.turn_problem = False, exc.code
-        return self._turn_model or None
-
-    def end_of_turn(self) -> tuple[str, str]:
-        """("model" | "silence", why) for status and bench; loads the model if it is wanted."""
-        if self._build_turn_model is None:
-            return "silence", "configured"
-        if not self.turn_allowed():
-            return "silence", "stepped_down"
-        return ("model", "") if self.turn_model() is not None else ("silence", self.turn_problem)
 
     def close(self) -> None: ...
 
