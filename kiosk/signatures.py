@@ -10,8 +10,8 @@ under the label ``kiosk``::
     Signature: kiosk=:<base64 Ed25519 signature of the signature base>:
 
 so a request signed for one hub means nothing to another (``@authority``: host and port, as the kiosk was
-told to reach its hub). Signatures without ``@authority`` and ``@query`` (kiosks before issue 24; requests
-signed for a bare path) are still verified as they were.
+told to reach its hub). The older profile without ``@authority`` and ``@query`` is refused: a request signed
+that way could be replayed at any hub where the device is enrolled.
 
 The verifier rebuilds the signature base from the request itself (RFC 9421 section 2.5), so a body, method
 or path changed in transit fails; ``created`` outside the allowed skew and a ``nonce`` seen before
@@ -33,7 +33,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 LABEL = "kiosk"
 COMPONENTS = ('"@method"', '"@authority"', '"@path"', '"@query"', '"content-digest"')
-COMPONENTS_V1 = ('"@method"', '"@path"', '"content-digest"')
 MAX_SKEW_S = 300
 
 
@@ -64,34 +63,26 @@ def authority_of(url: str) -> str:
     return host if u.port in (None, default) else f"{host}:{u.port}"
 
 
-def signature_base(method: str, path: str, digest: str, params: str, authority: str | None = None,
-                   query: str = "") -> bytes:
-    """RFC 9421 section 2.5; ``authority`` None: the v1 profile without ``@authority`` and ``@query``."""
-    lines = [f'"@method": {method.upper()}']
-    if authority is not None:
-        lines.append(f'"@authority": {authority.lower()}')
-    lines.append(f'"@path": {path}')
-    if authority is not None:
-        lines.append(f'"@query": ?{query}')
-    lines += [f'"content-digest": {digest}', f'"@signature-params": {params}']
+def signature_base(method: str, path: str, digest: str, params: str, authority: str, query: str = "") -> bytes:
+    """RFC 9421 section 2.5."""
+    lines = [f'"@method": {method.upper()}', f'"@authority": {authority.lower()}', f'"@path": {path}',
+             f'"@query": ?{query}', f'"content-digest": {digest}', f'"@signature-params": {params}']
     return "\n".join(lines).encode()
 
 
 def sign_request(key: Ed25519PrivateKey, keyid: str, method: str, target: str, body: bytes,
                  now: float | None = None) -> dict[str, str]:
     """The headers that sign this request. ``target``: the full URL (its host and port, path and query are
-    signed), or a bare path (the v1 profile: method, path and body only)."""
+    signed); a bare path is a ValueError (a signature must name the hub it is for)."""
     from urllib.parse import urlsplit
 
+    if not target.startswith(("http://", "https://")):
+        raise ValueError(f"sign the full URL, not {target!r}: the hub's host and port are part of the signature")
     digest = content_digest(body)
     created, nonce = int(now if now is not None else time.time()), secrets.token_urlsafe(16)
-    if target.startswith(("http://", "https://")):
-        url = urlsplit(target)
-        params = _params(COMPONENTS, created, nonce, keyid)
-        base = signature_base(method, url.path or "/", digest, params, authority_of(target), url.query)
-    else:
-        params = _params(COMPONENTS_V1, created, nonce, keyid)
-        base = signature_base(method, target, digest, params)
+    url = urlsplit(target)
+    params = _params(COMPONENTS, created, nonce, keyid)
+    base = signature_base(method, url.path or "/", digest, params, authority_of(target), url.query)
     sig = key.sign(base)
     return {"Content-Digest": digest, "Signature-Input": f"{LABEL}={params}",
             "Signature": f"{LABEL}=:{base64.b64encode(sig).decode()}:"}
@@ -102,7 +93,6 @@ class Signed:
     keyid: str
     nonce: str
     created: int
-    authority_signed: bool = False  # the request's host and port (and query) are in the signature
 
 
 _INPUT = re.compile(r'^kiosk=\(([^)]*)\);created=(\d{1,12});nonce="([A-Za-z0-9_\-]{8,64})";'
@@ -117,10 +107,10 @@ def parse(headers) -> Signed:
         raise SignatureError("unsigned", "the request is not signed (Signature, Signature-Input, Content-Digest)")
     m = _INPUT.match(sig_input.strip())
     components = m.group(1).split() if m else []
-    if components not in (list(COMPONENTS), list(COMPONENTS_V1)) or not _SIG.match(sig.strip()):
-        raise SignatureError("bad_signature_input", "Signature-Input is not the kiosk profile of RFC 9421")
-    return Signed(keyid=m.group(4), nonce=m.group(3), created=int(m.group(2)),
-                  authority_signed=components == list(COMPONENTS))
+    if components != list(COMPONENTS) or not _SIG.match(sig.strip()):
+        raise SignatureError("bad_signature_input", "Signature-Input is not the kiosk profile of RFC 9421 "
+                             "(method, authority, path, query and content digest)")
+    return Signed(keyid=m.group(4), nonce=m.group(3), created=int(m.group(2)))
 
 
 def verify(headers, method: str, path: str, body: bytes, public_key: bytes, now: float | None = None,
@@ -137,8 +127,7 @@ def verify(headers, method: str, path: str, body: bytes, public_key: bytes, now:
     try:
         raw = base64.b64decode(_SIG.match(headers["signature"].strip()).group(1), validate=True)
         Ed25519PublicKey.from_public_bytes(public_key).verify(
-            raw, signature_base(method, path, headers["content-digest"].strip(), params,
-                                authority if signed.authority_signed else None, query))
+            raw, signature_base(method, path, headers["content-digest"].strip(), params, authority, query))
     except (InvalidSignature, ValueError, binascii.Error) as exc:
         raise SignatureError("bad_signature", "the signature does not verify with the device's key") from exc
     return signed

@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from kiosk.config import HubConfig
 from kiosk.domain.redact import RedactionError, redact
 from kiosk.hub import store
-from kiosk.hub.auth import _refuse, authenticate, expected_authority, on_kiosk_thread, read_body, signed_route
+from kiosk.hub.auth import _refuse, authenticate, expected_authority, on_kiosk_thread, own_address, read_body, signed_route
 from kiosk.hub.event_rules import check_event
 from kiosk.hub.guard import MAX_BODY, RequestGuard
 from kiosk.hub.logins import LoginGate, LoginShield
@@ -45,14 +45,6 @@ CE_BATCH = "application/cloudevents-batch+json"
 DEVICE_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")  # as a signature's keyid allows
 # A new device's id also starts with a letter or digit: "." and ".." are path segments a browser rewrites.
 NEW_DEVICE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-
-
-def _own_address(request: Request) -> str:
-    """This hub's URL as the connection itself says (the local address it arrived at), never the request's
-    Host header, which the sender chooses. Behind a proxy, set --public-url."""
-    host, port = request.scope.get("server") or ("127.0.0.1", 8470)
-    host = f"[{host}]" if ":" in host else host
-    return f"{request.url.scheme}://{host}:{port}"
 
 
 def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | None = None) -> FastAPI:
@@ -160,10 +152,11 @@ def create_app(engine: Engine, public_url: str = "", hub_config: HubConfig | Non
             return _refuse(400, "malformed", "device_id must be 1-128 letters, digits, dots, dashes or underscores, "
                            "starting with a letter or digit")
         try:
-            ring = await run_in_threadpool(store.enrol, engine, code, device_id, key)
+            ring = await run_in_threadpool(store.enrol, engine, code, device_id, key,
+                                           request.headers.get("host", "").strip().lower())
         except store.EnrolError as exc:
             return _refuse(exc.status, exc.code, exc.message)
-        base = public_url.rstrip("/") or _own_address(request)
+        base = public_url.rstrip("/") or own_address(request)
         return {"device_id": device_id, "ring": ring, "ingest_url": f"{base}/v1/events",
                 "cloud_base_url": f"{base}/v1", "updates_url": f"{base}/v1/updates"}
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from kiosk.hub import store
 from kiosk.hub.guard import MAX_BODY
-from kiosk.signatures import SignatureError, parse, verify
+from kiosk.signatures import SignatureError, authority_of, parse, verify
 
 
 
@@ -33,22 +33,49 @@ def _refuse(status: int, code: str, reason: str) -> JSONResponse:
     return JSONResponse({"error": code, "reason": reason}, status_code=status)
 
 
-def expected_authority(request: Request) -> str:
-    """The host and port a kiosk's signature must name to be for this hub: those of its --public-url, else
-    the request's Host (without --public-url a hub cannot tell its own name from one a sender chose)."""
-    return getattr(request.app.state, "public_authority", "") or request.headers.get("host", "")
+LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
 
 
-def authenticate(engine: Engine, headers, method: str, path: str, body: bytes, authority: str = "",
-                 query: str = ""):
+def own_address(request: Request) -> str:
+    """This hub's URL as the connection itself says (the local address it arrived at), never the request's
+    Host header, which the sender chooses. Behind a proxy, set --public-url."""
+    host, port = request.scope.get("server") or ("127.0.0.1", 8470)
+    host = f"[{host}]" if ":" in host else host
+    return f"{request.url.scheme}://{host}:{port}"
+
+
+def expected_authority(request: Request) -> Callable[[str], str]:
+    """For a kiosk enrolled under a name (the Host of its enrolment), the host and port its signature must
+    name to be for this hub: those of the --public-url; without one, the address the connection arrived at,
+    or (on loopback) localhost at the same port, or the name that kiosk enrolled under. A Host header naming
+    anything else, say another hub whose signed batch is being replayed here, is not this hub's name."""
+    public = getattr(request.app.state, "public_authority", "")
+    own = authority_of(own_address(request))
+    said = request.headers.get("host", "").strip().lower()
+    own_host, _, own_port = own.rpartition(":")
+    host, _, port = said.rpartition(":")
+    known = said == own or own_host in LOOPBACK and host in LOOPBACK and port == own_port
+
+    def for_device(enrolled_as: str) -> str:
+        if public:
+            return public
+        return said if known or (said and said == enrolled_as) else own
+    return for_device
+
+
+def authenticate(engine: Engine, headers, method: str, path: str, body: bytes,
+                 authority: Callable[[str], str], query: str = ""):
     """(device row, parsed signature) of a validly signed request by an active device, or the refusal.
-    The nonce is not spent here: the caller spends it in the transaction that acts on the request."""
+    ``authority``: the name the device's signature must give this hub, from the name it enrolled under
+    (``expected_authority``). The nonce is not spent here: the caller spends it in the transaction that acts
+    on the request."""
     try:
         signed = parse(headers)
         dev = store.device(engine, signed.keyid)
         # An unknown device is checked against a key nobody holds: refused exactly as a wrong signature is,
         # so the answer never tells an enrolled device id from one that is not.
-        verify(headers, method, path, body, dev.public_key if dev is not None else _NOBODY, None, authority, query)
+        verify(headers, method, path, body, dev.public_key if dev is not None else _NOBODY, None,
+               authority(dev.enrolled_as if dev is not None else ""), query)
         if dev is None:
             raise SignatureError("bad_signature", "the signature does not verify with the device's key")
     except SignatureError as exc:

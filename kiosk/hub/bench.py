@@ -62,7 +62,7 @@ async def _load(urls: list[str], kiosks, batches: int, per_batch: int, concurren
             for attempt in range(50):  # at least once, as the outbox delivers
                 url = alive[(i + attempt) % len(alive)]
                 headers = {"Content-Type": "application/cloudevents-batch+json",
-                           **sign_request(key, device, "POST", "/v1/events", body)}
+                           **sign_request(key, device, "POST", f"{url}/v1/events", body)}
                 async with sem:
                     t = time.perf_counter() if due is None else due
                     try:

@@ -45,17 +45,18 @@ class EnrolError(Exception):
         self.code, self.message, self.status = code, message, status
 
 
-def enrol(engine: Engine, code: str, device_id: str, public_key: bytes) -> str:
-    """Spend ``code`` on this device; returns its ring. One transaction: a code is spent once, by one device."""
+def enrol(engine: Engine, code: str, device_id: str, public_key: bytes, enrolled_as: str = "") -> str:
+    """Spend ``code`` on this device; returns its ring. One transaction: a code is spent once, by one device.
+    ``enrolled_as``: the host and port the kiosk reached the hub under (its enrolment's Host)."""
     if len(public_key) != 32:
         raise EnrolError("bad_public_key", "the public key is not a raw Ed25519 key (32 bytes)", 400)
     try:
-        return _enrol(engine, code, device_id, public_key)
+        return _enrol(engine, code, device_id, public_key, enrolled_as[:300])
     except IntegrityError as exc:  # the same id enrolled at the same moment through another process
         raise EnrolError("device_exists", f"device {device_id!r} is already enrolled", 409) from exc
 
 
-def _enrol(engine: Engine, code: str, device_id: str, public_key: bytes) -> str:
+def _enrol(engine: Engine, code: str, device_id: str, public_key: bytes, enrolled_as: str) -> str:
     with engine.begin() as c:
         ring = c.execute(update(enrol_codes)
                          .where(enrol_codes.c.code_hash == _hash(code), enrol_codes.c.used_by.is_(None),
@@ -68,7 +69,7 @@ def _enrol(engine: Engine, code: str, device_id: str, public_key: bytes) -> str:
             raise EnrolError("device_exists", f"device {device_id!r} is already enrolled: enrol this "
                              "kiosk under another [device] id", 409)
         c.execute(insert(devices).values(id=device_id, public_key=public_key, ring=ring, state="active",
-                                         enrolled_at=now(), last_seen=now()))
+                                         enrolled_at=now(), last_seen=now(), enrolled_as=enrolled_as))
     return ring
 
 

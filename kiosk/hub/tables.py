@@ -17,6 +17,7 @@ devices = Table(
     Column("last_seen", DateTime(timezone=True)),
     Column("quota_day", String(10), nullable=False, default=""),      # the UTC day events_today counts
     Column("events_today", BigInteger, nullable=False, default=0),   # against [hub] kiosk_events_per_day
+    Column("enrolled_as", String(300), nullable=False, default=""),  # the Host it enrolled under
 )
 
 enrol_codes = Table(

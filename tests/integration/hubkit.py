@@ -72,9 +72,9 @@ class ChatKiosk:
         self.out.close()
 
 
-def enrol_key(url: str, db: str, ring: str = "all", device_id: str | None = None, key=None):
-    """A device enrolled straight over HTTP with a fresh Ed25519 key, or ``key`` (no kiosk process):
-    (device id, key)."""
+def enrol_key(url: str, db: str, ring: str = "all", device_id: str | None = None, key=None, host: str = ""):
+    """A device enrolled straight over HTTP with a fresh Ed25519 key, or ``key`` (no kiosk process), under
+    the hub's name ``host`` if given (as a kiosk reaching the hub by a DNS name): (device id, key)."""
     import base64
     import secrets
 
@@ -87,7 +87,8 @@ def enrol_key(url: str, db: str, ring: str = "all", device_id: str | None = None
     device_id = device_id or f"kiosk-{secrets.token_hex(4)}"
     code = hub_cli(db, "enrol-code", "--ring", ring).stdout.strip()
     r = httpx.post(f"{url}/v1/enrol", json={"code": code, "device_id": device_id,
-                                            "public_key": base64.b64encode(raw).decode()})
+                                            "public_key": base64.b64encode(raw).decode()},
+                   headers={"Host": host} if host else {})
     assert r.status_code == 200, r.text
     return device_id, key
 
@@ -100,4 +101,4 @@ def post_signed(url: str, device_id: str, key, path: str, payload, timeout: floa
 
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     return (client or httpx).post(url + path, content=body, timeout=timeout,
-                      headers={"Content-Type": "application/json", **sign_request(key, device_id, "POST", path, body)})
+                      headers={"Content-Type": "application/json", **sign_request(key, device_id, "POST", url + path, body)})

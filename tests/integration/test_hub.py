@@ -74,7 +74,7 @@ def test_an_enrolled_kiosk_delivers_its_outbox_signed_and_each_event_is_held_onc
           "time": "2026-11-26T00:00:00Z", "data": {}}
     for expected in (1, 0):
         body = json.dumps([ev]).encode()
-        r = httpx.post(f"{url}/v1/events", content=body, headers=sign_request(key, device, "POST", "/v1/events", body))
+        r = httpx.post(f"{url}/v1/events", content=body, headers=sign_request(key, device, "POST", f"{url}/v1/events", body))
         assert r.status_code == 200 and r.json()["accepted"] == expected, r.text
     assert httpx.get(f"{url}/metrics").status_code == 401  # issue 24, row 12: behind the token
     assert httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
@@ -103,16 +103,16 @@ def test_bad_requests_are_refused_with_a_reason_and_nothing_is_stored(hub, tmp_p
         return httpx.post(f"{url}/v1/events", content=body, headers={"Content-Type": "application/json", **headers})
 
     body = json.dumps([event(1)]).encode()
-    signed = sign_request(key, device, "POST", "/v1/events", body)
+    signed = sign_request(key, device, "POST", f"{url}/v1/events", body)
     cases = {
         "unsigned": (body, {}, 401, "unsigned"),
-        "wrongly signed": (body, sign_request(Ed25519PrivateKey.generate(), device, "POST", "/v1/events", body),
+        "wrongly signed": (body, sign_request(Ed25519PrivateKey.generate(), device, "POST", f"{url}/v1/events", body),
                            401, "bad_signature"),
         "tampered body": (json.dumps([event(2)]).encode(), signed, 401, "bad_digest"),
         # Issue 24, row 12: an unknown device is refused as a wrong signature is, word for word.
-        "unknown device": (body, sign_request(key, "kiosk-nobody", "POST", "/v1/events", body), 401,
+        "unknown device": (body, sign_request(key, "kiosk-nobody", "POST", f"{url}/v1/events", body), 401,
                            "bad_signature"),
-        "stale": (body, sign_request(key, device, "POST", "/v1/events", body, now=time.time() - 3600), 401, "stale"),
+        "stale": (body, sign_request(key, device, "POST", f"{url}/v1/events", body, now=time.time() - 3600), 401, "stale"),
         "oversized": (b"[" + b" " * (1024 * 1024 + 10) + b"]", {}, 413, "too_large"),
     }
     answers = {}
@@ -123,12 +123,12 @@ def test_bad_requests_are_refused_with_a_reason_and_nothing_is_stored(hub, tmp_p
         answers[name] = r.json()
     assert answers["unknown device"] == answers["wrongly signed"]
     bad_json = b"{not json"
-    r = post(bad_json, sign_request(key, device, "POST", "/v1/events", bad_json))
+    r = post(bad_json, sign_request(key, device, "POST", f"{url}/v1/events", bad_json))
     assert (r.status_code, r.json()["error"]) == (400, "malformed_json")
     assert json.loads(hub_cli(db, "stats", "--json").stdout)["events"] == {}  # nothing of any of them held
     # One good event, one claiming another device, one malformed: the good one is kept.
     mixed = json.dumps([event(3), event(4, source="kiosk-other"), {"id": "x"}]).encode()
-    r = post(mixed, sign_request(key, device, "POST", "/v1/events", mixed))
+    r = post(mixed, sign_request(key, device, "POST", f"{url}/v1/events", mixed))
     assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
     reasons = {x["index"]: x["reason"] for x in r.json()["rejected"]}
     assert "not the signing device" in reasons[1] and "specversion" in reasons[2]
@@ -140,7 +140,7 @@ def test_bad_requests_are_refused_with_a_reason_and_nothing_is_stored(hub, tmp_p
     # Revoked: refused from the next request on.
     assert hub_cli(db, "revoke", device).returncode == 0
     b5 = json.dumps([event(5)]).encode()
-    r = post(b5, sign_request(key, device, "POST", "/v1/events", b5))
+    r = post(b5, sign_request(key, device, "POST", f"{url}/v1/events", b5))
     assert (r.status_code, r.json()["error"]) == (403, "revoked")
     assert json.loads(hub_cli(db, "stats", "--json").stdout)["events"] == {"kiosk.health.started": 2}  # e3, e1
     assert httpx.get(f"{url}/healthz").status_code == 200
@@ -163,7 +163,7 @@ def test_two_hub_processes_on_postgresql_behave_as_one(postgres, tmp_path):
 
         def send(url):
             return httpx.post(f"{url}/v1/events", content=body,
-                              headers=sign_request(key, device, "POST", "/v1/events", body)).json()
+                              headers=sign_request(key, device, "POST", f"{url}/v1/events", body)).json()
 
         for _ in range(3):  # the same 50 events, at both processes at once, three times
             with ThreadPoolExecutor(2) as pool:
@@ -174,7 +174,7 @@ def test_two_hub_processes_on_postgresql_behave_as_one(postgres, tmp_path):
         assert hub_cli(postgres, "revoke", device).returncode == 0
         for url in (url1, url2):
             b = json.dumps(batch[:1]).encode()
-            r = httpx.post(f"{url}/v1/events", content=b, headers=sign_request(key, device, "POST", "/v1/events", b))
+            r = httpx.post(f"{url}/v1/events", content=b, headers=sign_request(key, device, "POST", f"{url}/v1/events", b))
             assert (r.status_code, r.json()["error"]) == (403, "revoked")
     finally:
         for p in (p1, p2):
@@ -200,7 +200,7 @@ def test_malformed_signatures_enrolments_and_event_types_get_4xx_not_500(hub, tm
     device = enrolled(hub, data)
     key = device_key(data)
     body = b"[]"
-    h = sign_request(key, device, "POST", "/v1/events", body)
+    h = sign_request(key, device, "POST", f"{url}/v1/events", body)
     for name, headers in {
         "signature not base64": {**h, "Signature": "kiosk=:abc:"},
         "created too long": {**h, "Signature-Input": h["Signature-Input"].replace("created=", "created=" + "9" * 400)},
@@ -230,7 +230,7 @@ def test_malformed_signatures_enrolments_and_event_types_get_4xx_not_500(hub, tm
     ev = {"specversion": "1.0", "id": "t1", "source": device, "type": 'x"} 999\nfake 1\n#',
           "time": "2026-11-26T00:00:00Z", "data": {}}
     b = json.dumps([ev, {**ev, "id": "t2", "type": "kiosk.ok", "data": {"s": "a\u0000b"}}]).encode()
-    r = httpx.post(f"{url}/v1/events", content=b, headers=sign_request(key, device, "POST", "/v1/events", b))
+    r = httpx.post(f"{url}/v1/events", content=b, headers=sign_request(key, device, "POST", f"{url}/v1/events", b))
     assert r.status_code == 200 and r.json()["accepted"] == 0 and len(r.json()["rejected"]) == 2, r.text
     assert "fake" not in httpx.get(f"{url}/metrics", headers=METRICS).text
 

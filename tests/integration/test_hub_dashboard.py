@@ -193,7 +193,7 @@ def test_dashboard_refuses_forged_and_unauthenticated_requests(tmp_path):
                     ("kiosk.usage.meter.v1", {"tokens_in": 3, "tokens_out": 4, "escalated": False,
                                               "source": "\t=1+1", "tier": "full"})])]
         body = json.dumps(evs).encode()
-        r = httpx.post(f"{url}/v1/events", content=body, headers=sign_request(key, device, "POST", "/v1/events", body))
+        r = httpx.post(f"{url}/v1/events", content=body, headers=sign_request(key, device, "POST", f"{url}/v1/events", body))
         # Odd snapshots and meters that cannot be billed are each refused alone (issue 24); the last is kept.
         assert r.status_code == 200 and [x["index"] for x in r.json()["rejected"]] == [0, 1, 2, 3], r.text
         for path in ("/fleet", "/usage", "/questions"):

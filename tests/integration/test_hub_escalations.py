@@ -107,7 +107,7 @@ def escalate(url, key, device, esc_id, question, pack=PACK):
                        "metadata": {"kiosk_pack": pack, "kiosk_venue": "City Museum",
                                     "kiosk_escalation_id": esc_id}}).encode()
     headers = {"Idempotency-Key": esc_id, "Content-Type": "application/json",
-               **sign_request(key, device, "POST", "/v1/chat/completions", body)}
+               **sign_request(key, device, "POST", f"{url}/v1/chat/completions", body)}
     return httpx.post(f"{url}/v1/chat/completions", content=body, headers=headers, timeout=180)
 
 
@@ -160,7 +160,7 @@ def test_injected_questions_never_change_the_upstreams_instructions_or_get_an_un
     # A replayed request is refused, and a request signed by no one is refused.
     body = json.dumps({"messages": [{"role": "user", "content": "hi"}],
                        "metadata": {"kiosk_escalation_id": "x-1"}}).encode()
-    h = {"Idempotency-Key": "x-1", **sign_request(key, device, "POST", "/v1/chat/completions", body)}
+    h = {"Idempotency-Key": "x-1", **sign_request(key, device, "POST", f"{url}/v1/chat/completions", body)}
     assert httpx.post(f"{url}/v1/chat/completions", content=body, headers=h).status_code in (200, 202)
     r = httpx.post(f"{url}/v1/chat/completions", content=body, headers=h)
     assert r.status_code == 401 and r.json()["error"] == "replayed"

@@ -106,7 +106,7 @@ def _escalate(url: str, device: str, key, esc_id: str, pack: list[str]) -> httpx
                                     "kiosk_escalation_id": esc_id}}).encode()
     return httpx.post(f"{url}/v1/chat/completions", content=body, timeout=60, headers={
         "Idempotency-Key": esc_id, "Content-Type": "application/json",
-        **sign_request(key, device, "POST", "/v1/chat/completions", body)})
+        **sign_request(key, device, "POST", f"{url}/v1/chat/completions", body)})
 
 
 def test_a_kiosks_escalations_in_flight_upstream_calls_and_pack_text_are_bounded(tmp_path):

@@ -58,7 +58,7 @@ def test_the_listed_personal_data_is_in_no_file_of_either_data_dir_after_a_sync(
                                         "kiosk_escalation_id": "raw-1"}}).encode()
         r = httpx.post(f"{url}/v1/chat/completions", content=body, headers={
             "Idempotency-Key": "raw-1", "Content-Type": "application/json",
-            **sign_request(device_key(data), device, "POST", "/v1/chat/completions", body)})
+            **sign_request(device_key(data), device, "POST", f"{url}/v1/chat/completions", body)})
         assert r.status_code == 202, r.text
         held = json.loads(hub_cli(db, "stats", "--json").stdout)["escalations"]
         assert sum(held.values()) == len(FORMS) + 1, held

@@ -68,9 +68,9 @@ def test_untrusted_tampered_and_downgraded_releases_are_refused_before_staging(t
         # Resumable download: a signed Range request gets the rest of the bundle (206).
         key = device_key(data)
         whole = httpx.get(f"{url}/v1/releases/{ok['id']}/bundle",
-                          headers=sign_request(key, device, "GET", f"/v1/releases/{ok['id']}/bundle", b"")).content
+                          headers=sign_request(key, device, "GET", f"{url}/v1/releases/{ok['id']}/bundle", b"")).content
         part = httpx.get(f"{url}/v1/releases/{ok['id']}/bundle", headers={
-            "Range": "bytes=1000-", **sign_request(key, device, "GET", f"/v1/releases/{ok['id']}/bundle", b"")})
+            "Range": "bytes=1000-", **sign_request(key, device, "GET", f"{url}/v1/releases/{ok['id']}/bundle", b"")})
         assert part.status_code == 206 and part.content == whole[1000:] and len(whole) == ok["size"]
         # A kiosk killed mid-download left half of it: the next sync resumes and installs.
         (data / "updates").mkdir(parents=True)
@@ -140,15 +140,15 @@ def test_untrusted_tampered_and_downgraded_releases_are_refused_before_staging(t
                                          "canary", "--json").stdout)
         body = json.dumps({"release_id": canary_only["id"], "state": "failed", "detail": "sabotage"}).encode()
         r = httpx.post(f"{url}/v1/updates/report", content=body,
-                       headers=sign_request(hall_key, hall_id, "POST", "/v1/updates/report", body))
+                       headers=sign_request(hall_key, hall_id, "POST", f"{url}/v1/updates/report", body))
         assert r.status_code == 403 and halted(canary_only["id"])["state"] == "rolling", r.text
         for bad_id in ("1e400", "99999999999999999999", "true"):
             body = ('{"release_id": %s, "state": "failed"}' % bad_id).encode()
             r = httpx.post(f"{url}/v1/updates/report", content=body,
-                           headers=sign_request(hall_key, hall_id, "POST", "/v1/updates/report", body))
+                           headers=sign_request(hall_key, hall_id, "POST", f"{url}/v1/updates/report", body))
             assert r.status_code == 400, (bad_id, r.status_code)
         # A replayed request to the hub is refused too.
-        h = sign_request(key, device, "GET", "/v1/updates", b"")
+        h = sign_request(key, device, "GET", f"{url}/v1/updates", b"")
         assert httpx.get(f"{url}/v1/updates", headers=h).status_code == 200
         r = httpx.get(f"{url}/v1/updates", headers=h)
         assert r.status_code == 401 and r.json()["error"] == "replayed"

@@ -27,7 +27,7 @@ def test_a_rewritten_idempotency_key_and_a_forged_host_change_nothing(tmp_path):
 
         def post(body: bytes, header_id: str | None) -> httpx.Response:
             headers = {"Content-Type": "application/json",
-                       **sign_request(key, device, "POST", "/v1/chat/completions", body)}
+                       **sign_request(key, device, "POST", f"{url}/v1/chat/completions", body)}
             if header_id is not None:
                 headers["Idempotency-Key"] = header_id
             return httpx.post(f"{url}/v1/chat/completions", content=body, headers=headers)
@@ -101,27 +101,53 @@ def test_a_kiosk_keeps_to_the_hub_it_enrolled_with_whatever_urls_come_back(tmp_p
 def test_a_batch_signed_for_one_hub_is_refused_by_another(tmp_path):
     """Row 8: the same device id and public key enrolled at hubs A and B (public keys are public). A batch the
     kiosk signed for A (its host and port are in the signature) is refused by B, even with A's name forged in
-    the Host header when B knows its own (--public-url)."""
+    the Host header, whether B knows its name from --public-url or from the connection; a signature that
+    names no hub at all (the older profile) is refused."""
     db_a, db_b = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    db_c = f"sqlite:///{tmp_path / 'c.db'}"
     a, url_a = start_hub(db_a)
     from kiosk.hub.local import free_port
 
     port_b = free_port()
     b, url_b = start_hub(db_b, "--public-url", f"http://127.0.0.1:{port_b}", port=port_b)
+    c, url_c = start_hub(db_c)  # no --public-url: it knows its own address from the connection
     try:
         device, key = enrol_key(url_a, db_a, device_id="kiosk-twice")
         enrol_key(url_b, db_b, device_id="kiosk-twice", key=key)
+        enrol_key(url_c, db_c, device_id="kiosk-twice", key=key)
         batch = json.dumps([{"specversion": "1.0", "id": "e1", "source": device, "type": "kiosk.health.started",
                              "time": "2026-11-26T00:00:00Z", "data": {}}]).encode()
         signed = {"Content-Type": "application/json",
                   **sign_request(key, device, "POST", f"{url_a}/v1/events", batch)}
-        for headers in (signed, {**signed, "Host": url_a.split("//")[1]}):
-            r = httpx.post(f"{url_b}/v1/events", content=batch, headers=headers)
-            assert (r.status_code, r.json()["error"]) == (401, "bad_signature"), r.text
+        for other in (url_b, url_c):
+            for headers in (signed, {**signed, "Host": url_a.split("//")[1]}):
+                r = httpx.post(f"{other}/v1/events", content=batch, headers=headers)
+                assert (r.status_code, r.json()["error"]) == (401, "bad_signature"), (other, r.text)
+        # The older profile (method, path and body only) names no hub: refused everywhere, before any key.
+        unbound = {**signed, "Signature-Input": signed["Signature-Input"].replace(
+            '("@method" "@authority" "@path" "@query" "content-digest")', '("@method" "@path" "content-digest")')}
+        r = httpx.post(f"{url_a}/v1/events", content=batch, headers=unbound)
+        assert (r.status_code, r.json()["error"]) == (401, "bad_signature_input"), r.text
         r = httpx.post(f"{url_a}/v1/events", content=batch, headers=signed)
         assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
+        # On loopback the hub answers to localhost as well (the port must be its own).
+        local = {"Content-Type": "application/json",
+                 **sign_request(key, device, "POST", url_c.replace("127.0.0.1", "localhost") + "/v1/events", batch)}
+        r = httpx.post(f"{url_c}/v1/events", content=batch, headers={**local, "Host": url_c.split("//")[1].replace(
+            "127.0.0.1", "localhost")})
+        assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
+        # A kiosk that reached hub C by a DNS name when it enrolled signs for that name, and C accepts it from
+        # that kiosk only; the first kiosk's signature for the same name is not for C.
+        named = url_c.split(":")[-1]
+        dns_device, dns_key = enrol_key(url_c, db_c, device_id="kiosk-by-name", host=f"hub.venue.test:{named}")
+        for dev, k, status in ((dns_device, dns_key, 200), (device, key, 401)):
+            body = batch.replace(b'"source": "kiosk-twice"', f'"source": "{dev}"'.encode())
+            h = {"Content-Type": "application/json", "Host": f"hub.venue.test:{named}",
+                 **sign_request(k, dev, "POST", f"http://hub.venue.test:{named}/v1/events", body)}
+            r = httpx.post(f"{url_c}/v1/events", content=body, headers=h)
+            assert r.status_code == status, (dev, r.text)
         assert json.loads(hub_cli(db_b, "stats", "--json").stdout)["events"] == {}
     finally:
-        for p in (a, b):
+        for p in (a, b, c):
             p.terminate()
             p.wait(timeout=10)
