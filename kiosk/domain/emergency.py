@@ -55,7 +55,8 @@ _WORDS = {
         r"(?:swelling|swollen|puffing)|swelling up|puffing up|hives|"
         r"fell (?:down|over|off)|keeled over|went down|dropped to the floor|(?:is|isn'?t|not) moving|badly hurt|"
         r"(?:is|got|been|has been) (?:hurt|injured)|injured|broken (?:arm|leg|ankle|wrist)|broken (?:his|her|my) \w+|"
-        r"(?:looks|look) (?:broken|bent|wrong)|can'?t (?:put (?:any )?weight|stand up|get up|walk\b(?! far| much| long| very| more))|"
+        r"(?:looks|look) (?:broken|bent|wrong)|bent (?:the )?wrong way|bone (?:is )?sticking out|in agony|"
+        r"screaming (?:in|with) pain|(?:he|she)(?:'s| is) screaming|can'?t (?:put (?:any )?weight|stand up|get up|walk\b(?! far| much| long| very| more))|"
         r"hit (?:his|her|their|my) head|turning blue|gone (?:all )?(?:pale|grey|gray|blue|white|floppy|stiff)|floppy|"
         r"won'?t wake up|won'?t answer me|wont answer me|overdose|took something|hypo\b|sugar'?s? (?:is )?(?:dropping|low)|"
         r"shaky and|shaking and|shaking all over|in labou?r|waters? (?:has |have )?(?:just )?broken|"
@@ -68,7 +69,10 @@ _WORDS = {
         r"smoke (?:is )?(?:coming|pouring|everywhere|billowing|rising)|see smoke|(?:is|are|'s) smoking|"
         r"(?:smell|smelling|smells) (?:like |of )?(?:burning|smoke|gas)|burning (?:smell|plastic|rubber)|"
         r"(?:is|are|'s) burning|gas leak|alarm(?:'s| is)? (?:is )?(?:going off|ringing|sounding|blaring|beeping)|"
-        r"bell (?:is )?ringing (?:non-?stop|and)|something(?:'s| is) burning|full of smoke|smoky|sparks (?:are |coming|flying))\b",
+        r"bell (?:is )?ringing (?:non-?stop|and)|bells (?:are )?ringing (?:everywhere|all over|non-?stop)|"
+        r"something(?:'s| is) burning|full of smoke|smoky|sparks (?:are |coming|flying)|sparking|"
+        r"(?:is |are |'s )?melting (?:plastic|wires?|cables?)|(?:plug|socket|wire|wires|cable|cables|heater|"
+        r"charger|fryer|oven|toaster|microwave|battery|bin|engine)(?:'s| is| are)? (?:on fire|sparking|smoking|melting))\b",
         re.IGNORECASE),
     EmergencyKind.THREAT: re.compile(
         r"\b(?:knife|knives|gun|guns|weapon|blade|axe|machete|crowbar|screwdriver|broken bottle|stabb?\w*|"

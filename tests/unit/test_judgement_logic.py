@@ -38,6 +38,11 @@ def test_holders_match_whole_tokens_only():
     ("is smoking allowed?", None),
     ("where are the fire exits?", None),
     ("what time is the fire-eater show?", None),
+    ("her ankle's bent the wrong way and she's screaming", EmergencyKind.MEDICAL),
+    ("the plug by the tables is sparking", EmergencyKind.FIRE),
+    ("bells are ringing everywhere, what do we do", EmergencyKind.FIRE),
+    ("do the church bells ring on sundays?", None),
+    ("can I charge my phone battery here?", None),
 ])
 def test_emergencies_by_words(q, kind):
     assert kind_by_words(q) is kind
