@@ -64,8 +64,43 @@ def judged_rows(venue: Path) -> list[dict]:
     return out
 
 
-def simulate(rows: list[dict], answer_at: float, margin: float, offer_at: float) -> dict:
-    from kiosk.evaluation.judge import Outcome, judge
+def candidates(r: dict) -> list[dict]:
+    """Each judged candidate once: entry id, judge p, fused retrieval score, what it says, its body."""
+    out: dict[str, dict] = {}
+    for c in r["retrieved"]:
+        if c["p"] is not None:
+            out[c["entry_id"]] = {"id": c["entry_id"], "p": c["p"], "fused": c["score"], "said": c["said"],
+                                  "body": c["body"]}
+    for j in r["judged"]:  # identifier holders may come from outside retrieval's top
+        out.setdefault(j["entry_id"], {"id": j["entry_id"], "p": j["p"], "fused": 0.0, "said": j["said"],
+                                       "body": j["said"]})
+    return list(out.values())
+
+
+def decide(r: dict, combine: float, answer_at: float, margin: float, offer_at: float) -> tuple[str, list[dict]]:
+    """The pipeline's rule (kiosk.domain.pipeline ``_with_judge``) on a dumped row: ("answer" | "clarify" |
+    "pass", the likeliest candidates)."""
+    from kiosk.domain.answer_type import can_answer
+
+    cands = candidates(r)
+    mix = lambda c: combine * c["p"] + (1 - combine) * c["fused"]  # noqa: E731
+    likely = sorted(cands, key=lambda c: -mix(c))
+    if r["decided"] and r["judged"] and r["judged"][0]["p"] >= offer_at:
+        first = r["judged"][0]["entry_id"]
+        likely = sorted(likely, key=lambda c: c["id"] != first)
+    sure = [mix(c) for c in likely[:2]]
+    lead = sure[0] - (sure[1] if len(sure) > 1 else 0.0) if sure else 0.0
+    if likely and not r["missing"] and (r["decided"] and likely[0]["p"] >= offer_at
+                                        or sure[0] >= answer_at and lead >= margin) \
+            and can_answer(r["q"], likely[0]["body"]):
+        return "answer", likely
+    if likely and max(c["p"] for c in likely) >= offer_at:
+        return "clarify", likely[:3]
+    return "pass", likely
+
+
+def simulate(rows: list[dict], answer_at: float, margin: float, offer_at: float, combine: float = 0.5) -> dict:
+    from kiosk.evaluation.judge import judge
     from kiosk.evaluation.questions import EvalQuestion
 
     counts: dict[str, int] = {}
@@ -74,19 +109,16 @@ def simulate(rows: list[dict], answer_at: float, margin: float, offer_at: float)
         if r["scope"] not in ("in", "out"):
             continue
         q = EvalQuestion(r["id"], r["q"], r["scope"], tuple(r["facts"]), tuple(r["any_of"]), tuple(r["not"]))
-        js = r["judged"]
         if r["emergency"] or r["pattern_off_topic"]:
             outcome_name = "emergency" if r["emergency"] else "declined"
         else:
-            best = js[0]["p"] if js else 0.0
-            runner = js[1]["p"] if len(js) > 1 else 0.0
-            answer = best >= answer_at and (best - runner >= margin or r["decided"]) and not r["missing"]
-            if r["off_topic_sense"] and best < offer_at:
+            what, likely = decide(r, combine, answer_at, margin, offer_at)
+            if r["off_topic_sense"] and (not likely or max(c["p"] for c in likely) < 0.5):
                 v = judge(q, "", False, declined=True)
-            elif answer:
-                v = judge(q, js[0]["said"], False)
-            elif js and best >= offer_at:
-                v = judge(q, "Did you mean", False, choices=[j["said"] for j in js])
+            elif what == "answer":
+                v = judge(q, likely[0]["said"], False)
+            elif what == "clarify":
+                v = judge(q, "Did you mean", False, choices=[c["said"] for c in likely])
             else:
                 v = judge(q, "", True)
             outcome_name = v.outcome.value if v.outcome else "?"
@@ -112,21 +144,31 @@ def main() -> int:
     if args.load:
         rows = [json.loads(line) for line in args.load.read_text().splitlines()]
     else:
-        rows = [r for v in args.venues for r in judged_rows(v)]
+        rows = []
         if args.dump:
-            args.dump.write_text("".join(json.dumps(r) + "\n" for r in rows))
+            args.dump.write_text("")
+        for v in args.venues:
+            if not (v / "questions.jsonl").is_file():
+                print(f"skipped {v}: no questions.jsonl", file=sys.stderr)
+                continue
+            got = judged_rows(v)
+            rows += got
+            if args.dump:  # venue by venue, so a long run keeps what it did
+                with args.dump.open("a", encoding="utf-8") as f:
+                    f.write("".join(json.dumps(r) + "\n" for r in got))
+            print(f"{v.name}: {len(got)} questions", file=sys.stderr)
     results = []
-    for a, m, o in itertools.product((0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), (0.0, 0.1, 0.2, 0.3),
-                                     (0.01, 0.02, 0.05, 0.1, 0.2)):
-        s = simulate(rows, a, m, o)
-        results.append((a, m, o, s))
+    for a, m, o, w in itertools.product((0.3, 0.4, 0.5, 0.6, 0.7, 0.8), (0.0, 0.1, 0.2, 0.3),
+                                        (0.02, 0.05, 0.1, 0.2), (0.3, 0.5, 0.7, 1.0)):
+        s = simulate(rows, a, m, o, w)
+        results.append((a, m, o, w, s))
     # the issue's targets: first >= .85, within >= .97, wrong <= .02, out stated as fact <= .10
     def score(s):
         return min(s["first"] / 0.85, s["within"] / 0.97, 1.0) - max(0.0, s["wrong"] - 0.02) * 5 \
             - max(0.0, s["out_fact"] - 0.10) * 3
-    results.sort(key=lambda t: score(t[3]), reverse=True)
-    for a, m, o, s in results[:15]:
-        print(f"answer_at {a:.2f} margin {m:.2f} offer_at {o:.2f}: first {s['first']:.3f} within {s['within']:.3f} "
+    results.sort(key=lambda t: score(t[4]), reverse=True)
+    for a, m, o, w, s in results[:15]:
+        print(f"combine {w:.1f} answer_at {a:.2f} margin {m:.2f} offer_at {o:.2f}: first {s['first']:.3f} within {s['within']:.3f} "
               f"wrong {s['wrong']:.3f} passed {s['passed']:.3f} out stated {s['out_fact']:.3f} "
               f"(in {s['n_in']}, out {s['n_out']})")
     return 0

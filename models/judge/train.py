@@ -32,9 +32,24 @@ def encoder(base: Path):
     return tok
 
 
-def batches(rows, tok, size, rng, shuffle):
+def tensors(rows, tok, g):
+    """(g, input ids, attention mask, token types, labels) of the pairs ``g``, padded to the longest."""
     import torch
 
+    enc = tok.encode_batch([(rows[i]["q"], rows[i]["passage"]) for i in g])
+    n = max(len(e.ids) for e in enc)
+    ids = torch.zeros((len(g), n), dtype=torch.long)
+    mask = torch.zeros((len(g), n), dtype=torch.long)
+    types = torch.zeros((len(g), n), dtype=torch.long)
+    for j, e in enumerate(enc):
+        ids[j, :len(e.ids)] = torch.tensor(e.ids)
+        mask[j, :len(e.ids)] = 1
+        types[j, :len(e.ids)] = torch.tensor(e.type_ids)
+    labels = torch.tensor([float(rows[i]["label"]) for i in g])
+    return g, ids, mask, types, labels
+
+
+def batches(rows, tok, size, rng, shuffle):
     order = list(range(len(rows)))
     if shuffle:
         rng.shuffle(order)
@@ -47,17 +62,44 @@ def batches(rows, tok, size, rng, shuffle):
     else:
         groups = [order[k:k + size] for k in range(0, len(order), size)]
     for g in groups:
-        enc = tok.encode_batch([(rows[i]["q"], rows[i]["passage"]) for i in g])
-        n = max(len(e.ids) for e in enc)
-        ids = torch.zeros((len(g), n), dtype=torch.long)
-        mask = torch.zeros((len(g), n), dtype=torch.long)
-        types = torch.zeros((len(g), n), dtype=torch.long)
-        for j, e in enumerate(enc):
-            ids[j, :len(e.ids)] = torch.tensor(e.ids)
-            mask[j, :len(e.ids)] = 1
-            types[j, :len(e.ids)] = torch.tensor(e.type_ids)
-        labels = torch.tensor([float(rows[i]["label"]) for i in g])
-        yield g, ids, mask, types, labels
+        yield tensors(rows, tok, g)
+
+
+def question_batches(rows, tok, size, rng):
+    """Like ``batches``, but each question's pairs stay together in one batch (for the listwise loss)."""
+    by_q: dict[tuple, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_q.setdefault((r["venue"], r["qid"]), []).append(i)
+    groups = list(by_q.values())
+    rng.shuffle(groups)
+    batch: list[int] = []
+    packed: list[list[int]] = []
+    for g in groups:
+        if batch and len(batch) + len(g) > size:
+            packed.append(batch)
+            batch = []
+        batch += g
+    if batch:
+        packed.append(batch)
+    for g in packed:
+        yield tensors(rows, tok, g)
+
+
+def listwise_loss(logits, labels, keys):
+    """Per question: its windows and a "none of these" option (logit 0) compete in one softmax; the target
+    is the answering windows, or "none" for a question no candidate answers. Trains the ranking and the
+    answerable-or-not line together."""
+    import torch
+
+    total, n = logits.new_zeros(()), 0
+    for key in dict.fromkeys(keys):
+        idx = [j for j, k in enumerate(keys) if k == key]
+        z = torch.cat([logits[idx], logits.new_zeros(1)])
+        pos = labels[idx] > 0.5
+        target = z[:-1][pos] if bool(pos.any()) else z[-1:]
+        total = total + torch.logsumexp(z, 0) - torch.logsumexp(target, 0)
+        n += 1
+    return total / max(n, 1)
 
 
 def build_model(base: Path):
@@ -161,6 +203,8 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--max-steps", type=int, default=0, help="stop early (a smoke test)")
+    ap.add_argument("--listwise", type=float, default=0.0,
+                    help="weight of the per-question listwise loss (windows and 'none' in one softmax)")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -185,9 +229,14 @@ def main() -> int:
     step, start = 0, time.time()
     while step < steps:
         model.train()
-        for _, ids, mask, types, labels in batches(train, tok, args.batch, rng, True):
+        source = question_batches(train, tok, args.batch, rng) if args.listwise else \
+            batches(train, tok, args.batch, rng, True)
+        for g, ids, mask, types, labels in source:
             logits = model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits[:, 0]
             loss = loss_fn(logits, labels)
+            if args.listwise:
+                keys = [(train[i]["venue"], train[i]["qid"]) for i in g]
+                loss = loss + args.listwise * listwise_loss(logits, labels, keys)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()

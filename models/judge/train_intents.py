@@ -2,7 +2,11 @@
 its sentence embedding, fitted on the training venues' questions and the example sentences in
 kiosk/knowledge/prototypes.py. Plain numpy (multinomial logistic regression), in the kiosk's venv:
 
-    .venv/bin/python models/judge/train_intents.py models/judge/venues/* --out models/judge/intents.json
+    .venv/bin/python models/judge/train_intents.py models/judge/venues/* --extra models/judge/intents \
+        --out models/judge/intents.json
+
+``--extra DIR``: sentences written for this classifier alone (offtopic.jsonl, ontopic.jsonl, emergencies.jsonl,
+not_emergencies.jsonl; models/judge/intents/README.md says who wrote them and how), one writer group per file.
 
 Prints leave-one-group-out figures first (venues grouped by who wrote them: the t1- ... t7- prefixes), so
 each figure is on venues whose writer the classifier never saw.
@@ -35,6 +39,27 @@ def rows_of(venues: list[Path]) -> list[tuple[str, str, str]]:
             cls = r["kind"] if r["scope"] == "emergency" else "offtopic" if r["scope"] == "offtopic" else "none"
             if cls in CLASSES:
                 out.append((group, r["q"], cls))
+    return out
+
+
+EXTRA = {  # file: (writer group, the class of a line)
+    "offtopic.jsonl": ("x-topic", lambda r: "offtopic"), "ontopic.jsonl": ("x-topic", lambda r: "none"),
+    "emergencies.jsonl": ("x-emergency", lambda r: r["kind"]),
+    "not_emergencies.jsonl": ("x-emergency", lambda r: "none")}
+
+
+def extra_rows(folder: Path | None) -> list[tuple[str, str, str]]:
+    """(group, text, class) from the sentence files in ``folder``."""
+    out = []
+    for name, (group, cls_of) in EXTRA.items():
+        f = folder / name if folder else None
+        if f is None or not f.exists():
+            continue
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                if cls_of(r) in CLASSES:
+                    out.append((group, r["q"], cls_of(r)))
     return out
 
 
@@ -92,11 +117,12 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("venues", nargs="+", type=Path)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--extra", type=Path, help="a folder of sentence files written for this classifier")
     args = ap.parse_args()
 
     from kiosk.knowledge.embed import Embedder
 
-    rows = rows_of(args.venues) + prototype_rows()
+    rows = rows_of(args.venues) + extra_rows(args.extra) + prototype_rows()
     emb = Embedder().embed([t for _, t, _ in rows])
     y = np.array([CLASSES.index(c) for _, _, c in rows])
     groups = np.array([g for g, _, _ in rows])
