@@ -32,6 +32,6 @@ KIOSK_TURN_JUDGE=0 .venv/bin/python models/judge/pairs.py models/judge/venues/* 
 "$VENV/bin/python" models/judge/train.py --base "$BASE" --pairs "$WORK/pairs.jsonl" --out "$WORK" \
   --holdout "${HOLDOUT[@]}"
 cp "$WORK/answer-judge-int8.onnx" "$WORK/training.json" models/judge/
-KIOSK_TURN_JUDGE=0 .venv/bin/python models/judge/train_intents.py models/judge/venues/* --out models/judge/intents.json
+KIOSK_TURN_JUDGE=0 .venv/bin/python models/judge/train_intents.py models/judge/venues/* --extra models/judge/intents --out models/judge/intents.json
 echo "now update sha256 and size of answer-judge-int8 in models/manifest.toml:"
 sha256sum models/judge/answer-judge-int8.onnx; stat -c %s models/judge/answer-judge-int8.onnx

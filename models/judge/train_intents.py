@@ -1,6 +1,7 @@
 """A small classifier of what a question means (none, off topic, or one of four kinds of emergency) over
-its sentence embedding, fitted on the training venues' questions and the example sentences in
-kiosk/knowledge/prototypes.py. Plain numpy (multinomial logistic regression), in the kiosk's venv:
+its sentence embedding, fitted on the training venues' questions, the sentence files in models/judge/intents/
+and the example sentences in kiosk/knowledge/prototypes.py. Plain numpy (a one-hidden-layer network), in the
+kiosk's venv:
 
     .venv/bin/python models/judge/train_intents.py models/judge/venues/* --extra models/judge/intents \
         --out models/judge/intents.json
@@ -72,27 +73,43 @@ def prototype_rows() -> list[tuple[str, str, str]]:
     return out
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 600, lr: float = 2.0) -> np.ndarray:
-    """Weights (classes, dim + 1), balanced by class, full-batch gradient descent."""
+def fit(x: np.ndarray, y: np.ndarray, hidden: int = 256, epochs: int = 60, lr: float = 3e-3, l2: float = 1e-4,
+        seed: int = 0) -> list[np.ndarray]:
+    """A one-hidden-layer network (ReLU, softmax), classes balanced, Adam on mini-batches of 128:
+    [W1 (dim, hidden), b1, W2 (hidden, classes), b2]. A linear fit caught half as many off-topic questions."""
+    rng = np.random.default_rng(seed)
     n, d = x.shape
     k = len(CLASSES)
-    xb = np.hstack([x, np.ones((n, 1), np.float32)])
-    w = np.zeros((k, d + 1), np.float32)
+    params = [rng.normal(0, (2 / d) ** 0.5, (d, hidden)).astype(np.float32), np.zeros(hidden, np.float32),
+              rng.normal(0, (1 / hidden) ** 0.5, (hidden, k)).astype(np.float32), np.zeros(k, np.float32)]
+    m = [np.zeros_like(a) for a in params]
+    v = [np.zeros_like(a) for a in params]
     counts = np.bincount(y, minlength=k).astype(np.float32)
-    sample_w = (n / (k * np.maximum(counts, 1)))[y]
-    onehot = np.eye(k, dtype=np.float32)[y]
-    for _ in range(steps):
-        z = xb @ w.T
-        z -= z.max(1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(1, keepdims=True)
-        grad = ((p - onehot) * sample_w[:, None]).T @ xb / n + l2 * w
-        w -= lr * grad
-    return w
+    class_w = n / (k * np.maximum(counts, 1))
+    t = 0
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for s in range(0, n, 128):
+            idx = order[s:s + 128]
+            w1, b1, w2, b2 = params
+            h = np.maximum(x[idx] @ w1 + b1, 0)
+            g = forward_probs(params, x[idx])
+            g[np.arange(len(idx)), y[idx]] -= 1
+            g *= class_w[y[idx]][:, None] / len(idx)
+            gh = g @ w2.T
+            gh[h <= 0] = 0
+            grads = [x[idx].T @ gh + l2 * w1, gh.sum(0), h.T @ g + l2 * w2, g.sum(0)]
+            t += 1
+            for i, gr in enumerate(grads):
+                m[i] = 0.9 * m[i] + 0.1 * gr
+                v[i] = 0.999 * v[i] + 0.001 * gr * gr
+                params[i] -= lr * (m[i] / (1 - 0.9 ** t)) / (np.sqrt(v[i] / (1 - 0.999 ** t)) + 1e-8)
+    return params
 
 
-def probs(w: np.ndarray, x: np.ndarray) -> np.ndarray:
-    z = np.hstack([x, np.ones((len(x), 1), np.float32)]) @ w.T
+def forward_probs(params: list[np.ndarray], x: np.ndarray) -> np.ndarray:
+    w1, b1, w2, b2 = params
+    z = np.maximum(x @ w1 + b1, 0) @ w2 + b2
     z -= z.max(1, keepdims=True)
     p = np.exp(z)
     return p / p.sum(1, keepdims=True)
@@ -130,12 +147,12 @@ def main() -> int:
     held_p = np.zeros((len(rows), len(CLASSES)), np.float32)
     for g in sorted(set(groups) - {"proto"}):
         train = groups != g
-        held_p[~train] = probs(fit(emb[train], y[train]), emb[~train])
+        held_p[~train] = forward_probs(fit(emb[train], y[train]), emb[~train])
     mask = groups != "proto"
     report("held out by writer", held_p[mask], y[mask], [t for t, m in zip(texts, mask) if m])
-    w = fit(emb, y)
+    params = fit(emb, y)
     args.out.write_text(json.dumps({"classes": CLASSES, "embedding": "minilm-l6-v2-int8",
-                                    "weights": np.round(w, 5).tolist()}) + "\n")
+                                    "mlp": [np.round(a, 5).tolist() for a in params]}) + "\n")
     print(f"wrote {args.out} ({len(rows)} questions)", file=sys.stderr)
     return 0
 
