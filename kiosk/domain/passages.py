@@ -7,11 +7,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from typing import Sequence
+
+from kiosk.domain.answer_type import can_answer
 from kiosk.domain.models import Entry
-from kiosk.domain.text import sentences
+from kiosk.domain.text import content_terms, sentences
+from kiosk.domain.thesaurus import related
 
 WINDOW = 2          # sentences per window (neighbours overlap by one)
 WHOLE_UP_TO = 3     # an entry of at most this many sentences is judged and said whole
+NEAR = 0.15         # windows this close to an entry's best probability compete on what they say
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+")
 
 
@@ -50,3 +55,20 @@ def rest_of(entry: Entry, window: Window) -> str:
     """The entry's other sentences, in order: what "More" shows after the answering window."""
     parts = entry_sentences(entry.body)
     return " ".join(p for i, p in enumerate(parts) if not window.first <= i <= window.last)
+
+
+def answering_window(question: str, scored: Sequence[tuple[float, Window]]) -> tuple[float, Window]:
+    """An entry's probability (its best window's) and the window to say first. The judge learned whether an
+    entry answers, less which of its windows does (the windows of a long entry that answers often all score
+    alike), so among the windows near the best it prefers one that can hold the kind of answer asked for (a
+    price, a number), then the one sharing most of the question's words (a day, a name, "Saturday"), then
+    the judge's own order."""
+    best = max(p for p, _ in scored)
+    terms = set(content_terms(question))
+    terms |= {r for t in terms for r in related(t)}
+
+    def key(pw: tuple[float, Window]) -> tuple:
+        p, w = pw
+        return can_answer(question, w.said), len(terms & set(content_terms(w.said))), p
+
+    return best, max((pw for pw in scored if pw[0] >= best - NEAR), key=key)[1]

@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from kiosk.domain.models import Entry
-from kiosk.domain.passages import windows
+from kiosk.domain.passages import answering_window, windows
 from kiosk.domain.ports import Judgement
 from kiosk.errors import ModelError
 
@@ -100,7 +100,6 @@ class OnnxJudge:
         probs = iter(self.scores(question, flat)) if flat else iter(())
         out = []
         for e, ws in per:
-            scored = [(next(probs), w) for w in ws]
-            p, w = max(scored, key=lambda x: x[0])
+            p, w = answering_window(question, [(next(probs), w) for w in ws])
             out.append(Judgement(e, p, w))
         return out

@@ -80,3 +80,27 @@ def test_the_answer_first_window_and_the_rest():
     short = Entry("t#t", "Toilets", "On the ground floor. Next to the cafe.")
     assert len(windows(short)) == 1 and windows(short)[0].said == "On the ground floor. Next to the cafe."
     assert entry_sentences("- Mon: 9 to 5\n- Tue: closed") == ["Mon: 9 to 5", "Tue: closed"]
+
+
+def test_the_window_said_first_is_the_one_that_holds_what_was_asked():
+    """The judge scores every window of an entry that answers alike; among those near the best, the window
+    that can hold the kind of answer and shares the question's words is said first."""
+    from kiosk.domain.passages import answering_window
+
+    body = ("The centre opens every day. Monday to Friday it opens 6:30 to 22:00. On Saturday it opens 8:00 "
+            "to 20:00. Over Christmas it closes at 14:00 on 24 December. Members get priority booking.")
+    ws = windows(Entry("c#hours", "Opening hours", body))
+    scored = [(0.98, ws[3]), (0.97, ws[1]), (0.96, ws[2]), (0.95, ws[0])]
+    p, w = answering_window("what are your opening hours on saturday", scored)
+    assert p == 0.98 and "Saturday it opens 8:00" in w.said
+    p, w = answering_window("when do you close on christmas eve", scored)
+    assert "24 December" in w.said
+    # a window the judge clearly rates lower does not win on shared words
+    p, w = answering_window("what are your opening hours on saturday", [(0.98, ws[3]), (0.4, ws[1])])
+    assert w == ws[3]
+    # a price question prefers a window that has a price, though another shares more words
+    e = Entry("s#swim", "Swimming", "Swimming is fun for children of all ages. Children love swimming here. "
+                                    "A swim costs 4.50 euros. Book online.")
+    ws = windows(e)
+    p, w = answering_window("how much is swimming for children", [(0.9, ws[0]), (0.9, ws[2])])
+    assert "4.50" in w.said
