@@ -64,11 +64,14 @@ def answering_window(question: str, scored: Sequence[tuple[float, Window]]) -> t
     price, a number), then the one sharing most of the question's words (a day, a name, "Saturday"), then
     the judge's own order."""
     best = max(p for p, _ in scored)
-    terms = set(content_terms(question))
-    terms |= {r for t in terms for r in related(t)}
+    asked = [(t, related(t) | {t}) for t in content_terms(question)]
+
+    def covered(said: str) -> int:  # the question's words the window has (itself or a word for the same thing)
+        have = set(content_terms(said))
+        return sum(1 for _, forms in asked if forms & have)
 
     def key(pw: tuple[float, Window]) -> tuple:
         p, w = pw
-        return can_answer(question, w.said), len(terms & set(content_terms(w.said))), p
+        return can_answer(question, w.said), covered(w.said), p
 
     return best, max((pw for pw in scored if pw[0] >= best - NEAR), key=key)[1]
