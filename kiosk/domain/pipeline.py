@@ -116,6 +116,9 @@ class TurnPipeline:
         llm = self.models.current() if tier.uses_model else None
         use_llm = llm is not None and self.breaker.allow(start)
         judged = self._judged(query, candidates) if intent is Intent.QUESTION and signals is not None else None
+        if judged is not None and query != question:
+            query, judged, candidates = self._likelier_reading(question, query, candidates, judged)
+            hits = candidates[: self.top_k]
 
         if emergency is not None:
             ans = self._emergency(question, emergency, candidates, tier, best)
@@ -203,6 +206,17 @@ class TurnPipeline:
         if holding:  # identifiers outrank meaning: their holders first, by the judge among themselves
             judged = [j for j in judged if j.entry in holding] + [j for j in judged if j.entry not in holding]
         return judged, decided, missing
+
+    def _likelier_reading(self, question: str, query: str, candidates: Sequence[Hit], judged):
+        """A follow-up is judged read alone as well as with the last question, and the reading the judge is
+        surer of wins: "what about guided tours?" after "is there a café?" is about the tours; "and for kids?"
+        means little alone. Returns that reading, its judgement and its candidates."""
+        own_hits = self.retrieve(question)
+        own = self._judged(question, own_hits)
+        top = lambda got: got[0][0].probability if got[0] else 0.0  # noqa: E731
+        if own is None or top(own) < top(judged):
+            return query, judged, candidates
+        return question, own, own_hits
 
     def _off_topic(self, query: str, judged) -> bool:
         """Nothing at the venue is meant: the question reads as off topic, and no entry is likely to answer it."""
