@@ -15,12 +15,13 @@ import pytest
 from test_cli import kiosk
 
 PACKS = sorted(p for p in (Path(__file__).parents[1] / "eval" / "packs").iterdir() if p.is_dir())
-# Since the answer judge (issue 22), over the five packs: right first time 43 %, right within one choice 90 %,
-# wrong stated as fact 1.8 %, out of scope stated as fact 6.3 %, off topic declined 27/28. These packs chose
-# the judge's thresholds (models/judge/README.md), so they are not held out; the held-out figures are in the
-# README. Floors and ceilings per pack, a ratchet a little below what each pack measured:
-FLOORS = {"right_first_time": 0.30, "right_within_one_choice": 0.80}
-CEILINGS = {"wrong_stated_as_fact": 0.08, "out_stated_as_fact": 0.20}
+# With the retrained answer judge (issue 22), over the five packs: right first time 35 %, right within one
+# choice 90 %, wrong stated as fact 1.5 %, out of scope stated as fact 0 %, off topic declined 28/28. These
+# packs are dev data for the judge's thresholds (models/judge/README.md), so they are not held out; the
+# held-out figures are in the README. Floors and ceilings per pack, a ratchet a little below what each pack
+# measured (right first time: street market 11/44 the lowest; within one choice: clinic 51/59):
+FLOORS = {"right_first_time": 0.20, "right_within_one_choice": 0.80}
+CEILINGS = {"wrong_stated_as_fact": 0.06, "out_stated_as_fact": 0.10}
 
 
 @pytest.mark.parametrize("pack", PACKS, ids=[p.name for p in PACKS])
