@@ -122,7 +122,8 @@ class TurnPipeline:
 
         if emergency is not None:
             ans = self._emergency(question, emergency, candidates, tier, best)
-        elif intent is Intent.OFF_TOPIC or (judged is not None and self._off_topic(query, judged)):
+        elif intent is Intent.OFF_TOPIC or (judged is not None and self._off_topic(query, judged)) \
+                or (judged is None and self._off_topic_unanswered(query, signals)):
             ans = Answer(question, decline(self.venue), Route.HEURISTIC, tier, False, 0.0,
                          reason=Reason.OFF_TOPIC, note="not a question about the venue")
         elif judged is not None:
@@ -224,6 +225,13 @@ class TurnPipeline:
         if self.offtopic is None or (ranked and ranked[0].probability >= OFF_TOPIC_UNLESS):
             return False
         return self.offtopic.off_topic(query)
+
+    def _off_topic_unanswered(self, query: str, signals) -> bool:
+        """Without the judge: the question reads as off topic, and the signals model would not answer it
+        anyway (so only a question that would have been passed on is declined instead)."""
+        if self.offtopic is None or signals is None:
+            return False
+        return not self.answerability.answers(signals, self.config.answer_threshold) and self.offtopic.off_topic(query)
 
     def _offer_at(self) -> float:
         return self.config.judge_offer_at or self.policy.offer_at

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from kiosk.domain.kinds import Reason
+
 EVAL_FILE = Path(__file__).with_name("harbourlight.toml")
 
 
@@ -52,7 +54,8 @@ def evaluate(ask: Callable[[str], object], path: Path = EVAL_FILE) -> EvalReport
     for q in data["uncovered"]:
         a = ask(q)
         rep.uncovered_total += 1
-        if a.escalated or a.choices:  # passed on, or offered as choices: never stated as fact
+        if a.escalated or a.choices or a.reason is Reason.OFF_TOPIC:  # passed on, offered, or declined as
+            # off topic ("what's the weather tomorrow?"): never stated as fact
             rep.uncovered_ok += 1
         else:
             rep.failures.append(f"uncovered {q!r}: answered by {a.source} c={a.confidence:.2f} "
