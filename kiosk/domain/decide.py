@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Policy:
+    combine: float = 0.85      # an entry's score: this share of the judge's probability, the rest retrieval's
     answer_at: float = 0.9     # judge and retrieval together, for the best entry, to answer from it ...
     margin: float = 0.15       # ... and its lead over the next entry
     offer_at: float = 0.05     # the judge below this for every entry: pass on

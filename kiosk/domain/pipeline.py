@@ -35,7 +35,6 @@ LOST_PROPERTY = re.compile(r"\blost (?:property|and found|& found)\b", re.IGNORE
 JUDGED = 8          # candidates the answer judge reads (entries holding a named identifier come on top)
 CLARIFY_PROMPT = "I'm not sure which of these you mean. Please choose one:"
 OFF_TOPIC_UNLESS = 0.5  # an entry this likely to answer: never declined as off topic
-COMBINE = 0.85      # the likeliest entries: judge probability 0.85, retrieval score 0.15 (models/judge/README.md)
 _LLM_UNSURE = re.compile(r"\b(?:(?:do not|don't|cannot|can't|am not able to) (?:know|find|say|help|answer)|"
                          r"not sure|no information|not mentioned|unknown)\b", re.IGNORECASE)
 
@@ -244,10 +243,12 @@ class TurnPipeline:
         likeliest. Nothing likely: pass on. A named identifier held by one entry answers from it."""
         ranked, decided, missing = judged
         fused = {h.entry.id: h.score for h in candidates}
-        likely = sorted(ranked, key=lambda j: -(COMBINE * j.probability + (1 - COMBINE) * fused.get(j.entry.id, 0.0)))
+        w = self.policy.combine
+        mix = lambda j: w * j.probability + (1 - w) * fused.get(j.entry.id, 0.0)  # noqa: E731
+        likely = sorted(ranked, key=lambda j: -mix(j))
         if decided and ranked and ranked[0].probability >= self._offer_at():
             likely = ranked  # a named identifier held by one entry: that entry first
-        sure = [COMBINE * j.probability + (1 - COMBINE) * fused.get(j.entry.id, 0.0) for j in likely[:2]]
+        sure = [mix(j) for j in likely[:2]]
         lead = sure[0] - (sure[1] if len(sure) > 1 else 0.0) if sure else 0.0
         if likely and not missing and (decided and likely[0].probability >= self._offer_at()
                                        or sure[0] >= (self.config.judge_answer_at or self.policy.answer_at)
