@@ -4,8 +4,9 @@ Run in the kiosk's venv (it uses the kiosk's own retrieval, so the judge learns 
 see):  .venv/bin/python models/judge/pairs.py models/judge/venues/* --out PAIRS.jsonl
 
 Per question, the candidates are the kiosk's top entries (words + meaning). Labels:
-- in scope: windows of the answering entry that hold one of its facts -> 1; its other windows are left out
-  (they may or may not answer); every window of every other candidate -> 0;
+- in scope: windows of the answering entry that hold one of its facts -> 1; up to SIBLINGS of its other
+  windows -> 0 when the question names facts (the right entry, the wrong part of it: "how much is breakfast"
+  is not answered by the continental price), left out otherwise; every window of every other candidate -> 0;
 - out of scope (near misses included) and off topic: every window of every candidate -> 0.
 A follow-up is read with the question before it, as the kiosk reads it.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 
 CANDIDATES = 8
 MAX_NEG_PER_QUESTION = 8
+SIBLINGS = 3
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -36,7 +38,7 @@ def strong_strings(q: dict) -> list[str]:
     return [s.casefold() for s in found]
 
 
-def venue_pairs(kiosk, venue: Path, rng: random.Random, stats: dict) -> list[dict]:
+def venue_pairs(kiosk, venue: Path, rng: random.Random, stats: dict, siblings_too: bool = True) -> list[dict]:
     from kiosk.domain.passages import windows
 
     by_heading = {e.heading: e for e in kiosk.index.entries()}
@@ -62,7 +64,7 @@ def venue_pairs(kiosk, venue: Path, rng: random.Random, stats: dict) -> list[dic
             stats["top1"] += bool(ranks) and ranks[0] == gold.id
             if gold.id not in ranks:
                 hits = hits[:CANDIDATES - 1]
-        pos, neg = [], []
+        pos, neg, siblings = [], [], []
         candidates = [h.entry for h in hits] + ([gold] if gold is not None and gold.id not in
                                                 [h.entry.id for h in hits] else [])
         for entry in candidates:
@@ -73,13 +75,17 @@ def venue_pairs(kiosk, venue: Path, rng: random.Random, stats: dict) -> list[dic
                     marks = strong_strings(q)
                     if len(windows(entry)) == 1 or any(m in w.text.casefold() for m in marks):
                         pos.append({**row, "label": 1})
+                    elif marks and siblings_too:
+                        siblings.append({**row, "label": 0, "sibling": True})
                 else:
                     neg.append({**row, "label": 0})
         if scope == "in" and not pos:
             stats["unmarked"] += 1
             continue
         rng.shuffle(neg)
-        out += pos + neg[:MAX_NEG_PER_QUESTION]
+        rng.shuffle(siblings)
+        stats["siblings"] += len(siblings[:SIBLINGS]) if pos else 0
+        out += pos + (siblings[:SIBLINGS] if pos else []) + neg[:MAX_NEG_PER_QUESTION]
     return out
 
 
@@ -88,6 +94,8 @@ def main() -> int:
     ap.add_argument("venues", nargs="+", type=Path)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--no-siblings", action="store_true",
+                    help="leave the answering entry's other windows out (as the judge of 2026-12-05 was trained)")
     args = ap.parse_args()
 
     from kiosk.app import Kiosk
@@ -95,7 +103,7 @@ def main() -> int:
 
     rng = random.Random(args.seed)
     base = load_config()
-    stats = {"in": 0, "found": 0, "top1": 0, "unmarked": 0}
+    stats = {"in": 0, "found": 0, "top1": 0, "unmarked": 0, "siblings": 0}
     rows: list[dict] = []
     for venue in args.venues:
         if not (venue / "questions.jsonl").exists():
@@ -108,7 +116,7 @@ def main() -> int:
                                   cloud=dataclasses.replace(base.cloud, base_url=""))
         kiosk = Kiosk(cfg, load_model=False)
         try:
-            got = venue_pairs(kiosk, venue, rng, stats)
+            got = venue_pairs(kiosk, venue, rng, stats, not args.no_siblings)
         finally:
             kiosk.close()
             shutil.rmtree(scratch, ignore_errors=True)
@@ -118,7 +126,8 @@ def main() -> int:
         for r in rows:
             f.write(json.dumps(r) + "\n")
     print(f"{len(rows)} pairs; in-scope questions {stats['in']}: answering entry among the {CANDIDATES} "
-          f"candidates {stats['found']}, first {stats['top1']}; no window marked {stats['unmarked']}",
+          f"candidates {stats['found']}, first {stats['top1']}; no window marked {stats['unmarked']}; "
+          f"negatives from the answering entry's other windows {stats['siblings']}",
           file=sys.stderr)
     return 0
 
