@@ -14,7 +14,7 @@ from kiosk.config import TurnConfig
 from kiosk.domain.answer_type import can_answer, expected_type
 from kiosk.domain.answerability import FITTED, Answerability, Signals
 from kiosk.domain.breaker import CircuitBreaker
-from kiosk.domain.decide import Policy
+from kiosk.domain.decide import Policy, Verdict, verdict
 from kiosk.domain.emergency import ENTRY as SAFETY_ENTRY, EmergencyKind, EmergencySense, built_in, recognise
 from kiosk.domain.events import (Answered, Chosen, Emitter, Escalated, Failed, FellBack, Retracted, Retrieved,
                                  Token, TurnListener, fail_code)
@@ -232,9 +232,6 @@ class TurnPipeline:
             return False
         return not self.answerability.answers(signals, self.config.answer_threshold) and self.offtopic.off_topic(query)
 
-    def _offer_at(self) -> float:
-        return self.config.judge_offer_at or self.policy.offer_at
-
     def _with_judge(self, question: str, query: str, candidates: Sequence[Hit], hits: Sequence[Hit], signals,
                     judged, best: float, tier: Tier, emit: Emitter, start: float, llm, session_id: str) -> Answer:
         """Answer, "did you mean ...?" or pass on, on the judge's probability and retrieval's score together
@@ -243,27 +240,21 @@ class TurnPipeline:
         likeliest. Nothing likely: pass on. A named identifier held by one entry answers from it."""
         ranked, decided, missing = judged
         fused = {h.entry.id: h.score for h in candidates}
-        w = self.policy.combine
-        mix = lambda j: w * j.probability + (1 - w) * fused.get(j.entry.id, 0.0)  # noqa: E731
-        likely = sorted(ranked, key=lambda j: -mix(j))
-        if decided and ranked and ranked[0].probability >= self._offer_at():
-            likely = ranked  # a named identifier held by one entry: that entry first
-        sure = [mix(j) for j in likely[:2]]
-        lead = sure[0] - (sure[1] if len(sure) > 1 else 0.0) if sure else 0.0
-        if likely and not missing and (decided and likely[0].probability >= self._offer_at()
-                                       or sure[0] >= (self.config.judge_answer_at or self.policy.answer_at)
-                                       and lead >= self.policy.margin) \
-                and can_answer(query, likely[0].entry.body):
+        d = verdict(ranked, lambda j: j.probability, lambda j: fused.get(j.entry.id, 0.0), decided=decided,
+                    missing=missing, answerable=lambda j: can_answer(query, j.entry.body), policy=self.policy,
+                    answer_at=self.config.judge_answer_at, offer_at=self.config.judge_offer_at)
+        likely = d.likely
+        if d.verdict is Verdict.ANSWER:
             top = likely[0]
             if llm is not None and len(entry_sentences(top.entry.body)) > WHOLE_UP_TO:  # long prose: the model phrases it
                 return self._generate(llm, query, [Hit(top.entry, best, similarity=1.0, score=1.0)], best, tier,
                                       emit, start)
-            return Answer(question, said(top), Route.KNOWLEDGE, tier, False, sure[0], [top.entry.id],
-                          more=more(top), note=f"judge {top.probability:.2f}, combined {sure[0]:.2f}")
+            return Answer(question, said(top), Route.KNOWLEDGE, tier, False, d.sure, [top.entry.id],
+                          more=more(top), note=f"judge {top.probability:.2f}, combined {d.sure:.2f}")
         # not answered: the likeliest entries, by the judge and retrieval together
         note = ", ".join(f"{j.entry.id} {j.probability:.2f}" for j in likely[:3])
-        if likely and max(j.probability for j in likely) >= self._offer_at():
-            chosen = likely[: self.policy.choices]
+        if d.verdict is Verdict.CLARIFY:
+            chosen = likely
             choices = [Choice(j.entry.id, j.entry.heading, said(j)) for j in chosen]
             ans = Answer(question, CLARIFY_PROMPT, Route.CLARIFY, tier, False, chosen[0].probability,
                          [c.entry_id for c in choices], choices=choices, note=f"unsure (judge: {note})")

@@ -78,25 +78,18 @@ def candidates(r: dict) -> list[dict]:
 
 
 def decide(r: dict, combine: float, answer_at: float, margin: float, offer_at: float) -> tuple[str, list[dict]]:
-    """The pipeline's rule (kiosk.domain.pipeline ``_with_judge``) on a dumped row: ("answer" | "clarify" |
+    """The pipeline's own rule (kiosk.domain.decide ``verdict``) on a dumped row: ("answer" | "clarify" |
     "pass", the likeliest candidates)."""
     from kiosk.domain.answer_type import can_answer
+    from kiosk.domain.decide import Policy, verdict
 
-    cands = candidates(r)
-    mix = lambda c: combine * c["p"] + (1 - combine) * c["fused"]  # noqa: E731
-    likely = sorted(cands, key=lambda c: -mix(c))
-    if r["decided"] and r["judged"] and r["judged"][0]["p"] >= offer_at:
-        first = r["judged"][0]["entry_id"]
-        likely = sorted(likely, key=lambda c: c["id"] != first)
-    sure = [mix(c) for c in likely[:2]]
-    lead = sure[0] - (sure[1] if len(sure) > 1 else 0.0) if sure else 0.0
-    if likely and not r["missing"] and (r["decided"] and likely[0]["p"] >= offer_at
-                                        or sure[0] >= answer_at and lead >= margin) \
-            and can_answer(r["q"], likely[0]["body"]):
-        return "answer", likely
-    if likely and max(c["p"] for c in likely) >= offer_at:
-        return "clarify", likely[:3]
-    return "pass", likely
+    ranked = sorted(candidates(r), key=lambda c: -c["p"])  # the judge's order, as the pipeline has it ...
+    if r["judged"]:  # ... with a named identifier's holders first (the dump keeps the first of them)
+        ranked.sort(key=lambda c: c["id"] != r["judged"][0]["entry_id"])
+    d = verdict(ranked, lambda c: c["p"], lambda c: c["fused"], decided=r["decided"], missing=r["missing"],
+                answerable=lambda c: can_answer(r["q"], c["body"]),
+                policy=Policy(combine=combine, answer_at=answer_at, margin=margin, offer_at=offer_at))
+    return d.verdict.value, d.likely
 
 
 def simulate(rows: list[dict], answer_at: float, margin: float, offer_at: float, combine: float = 0.85) -> dict:
