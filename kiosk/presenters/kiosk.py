@@ -8,88 +8,22 @@ that has since been wiped are dropped, so one visitor never sees the last one's 
 
 from __future__ import annotations
 
-import dataclasses
 import threading
-from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
 from kiosk.domain.events import Retracted, Token, TurnListener
 from kiosk.domain.kinds import Route
-from kiosk.domain.pin import matches as pin_matches
-from kiosk.domain.pin import valid as valid_pin
 from kiosk.domain.ports import Clock
-from kiosk.errors import InputError, KioskError, MicUnavailable, SpeechUnavailable
+from kiosk.errors import KioskError
+from kiosk.presenters.services import Services, Settings, visitor_message
+from kiosk.presenters.staff import StaffScreen
 from kiosk.presenters.state import TEXT_SCALES, TurnView, ViewState
 
 MAX_TURNS_SHOWN = 6
-MAX_PIN_DIGITS = 8
 WAKE_RETRY_S = 2.0  # a wait for the wake word that ended by itself is tried again after this
 
 
-class Services(Protocol):
-    """What the presenter needs from the kiosk; the real one is ``kiosk.ui.services.KioskServices``."""
-
-    def venue(self) -> str: ...
-    def suggestions(self, n: int) -> list[str]: ...
-    def talk(self, on_open: Callable[[], None], on_partial: Callable[[str], None],
-             on_level: Callable[[float], None], should_stop: Callable[[], bool],
-             on_heard: Callable[[str], bool], listener: TurnListener,
-             on_wake: Callable[[], None] | None = None) -> Any:
-        """One voice turn. ``on_heard`` gets the final transcript (maybe empty) and says whether to answer
-        it; returns the answer, or None when nothing was answered. ``on_wake`` given: wait for the wake
-        word first and tell it when heard (hands-free)."""
-    def hands_free(self) -> str:
-        """The wake phrase when hands-free listening is on, else ""."""
-    def ask(self, question: str, listener: TurnListener) -> Any: ...
-    def choose(self, pick: int | None, listener: TurnListener) -> Any: ...
-    def reply(self, on_open: Callable[[], None], on_partial: Callable[[str], None],
-              on_level: Callable[[float], None], should_stop: Callable[[], bool],
-              on_reply: Callable[[Any], None], listener: TurnListener) -> Any:
-        """Listen for a spoken reply to the open "did you mean ...?" and answer the choice it names
-        (``on_reply`` first); None when nothing clear was said or a tap (``should_stop``) decides."""
-    def stop_speaking(self) -> None: ...
-    def sources(self, entry_ids: list[str]) -> list[str]: ...
-    def reset_session(self) -> None: ...
-    def status(self) -> dict: ...
-    def staff_report(self) -> dict: ...
-    def sync_now(self) -> str: ...
-    def reload_pack(self) -> str: ...
-    def set_pin(self, pin: str) -> str:
-        """Keep a new staff PIN; returns its record (raises ValueError for one that is not 4-8 digits)."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    idle_reset_s: float = 45.0
-    countdown_s: float = 10.0
-    pin_record: str = ""  # kiosk.domain.pin: empty = no PIN yet, the screen asks for one
-    pin_attempts: int = 5
-    pin_lockout_s: float = 60.0
-    text_scale: float = 1.0
-    high_contrast: bool = False
-    suggestions: int = 4
-
-    @classmethod
-    def from_config(cls, config, pin_record: str) -> "Settings":
-        ui, s = config.ui, config.session
-        return cls(idle_reset_s=s.idle_reset_s, countdown_s=min(s.countdown_s, s.idle_reset_s),
-                   pin_record=pin_record, pin_attempts=ui.pin_attempts,
-                   pin_lockout_s=ui.pin_lockout_s, text_scale=ui.text_scale, high_contrast=ui.high_contrast,
-                   suggestions=ui.suggestions)
-
-
-def visitor_message(err: KioskError) -> str:
-    """The one place an error becomes words for a visitor (operators read codes in the log/status)."""
-    if isinstance(err, MicUnavailable):
-        return "The microphone is not working right now. Please type your question instead."
-    if isinstance(err, InputError):  # its message is written for the person who typed it
-        return err.message[:1].upper() + err.message[1:]
-    if isinstance(err, SpeechUnavailable):
-        return "Speech recognition is unavailable. Please type your question instead."
-    return "Sorry, something went wrong. Please try again or ask a member of staff."
-
-
-class KioskPresenter:
+class KioskPresenter(StaffScreen):
     def __init__(self, services: Services, run: Callable[[Callable[[], None]], None],
                  post: Callable[[Callable[[], None]], None], clock: Clock, settings: Settings) -> None:
         self.services = services
@@ -551,112 +485,3 @@ class KioskPresenter:
         sv.mode = info.get("mode", sv.mode)
         sv.degraded = bool(info.get("degraded", False))
         self._changed()
-
-    # -- staff -------------------------------------------------------------------------------------------
-    def open_staff(self) -> None:
-        self._touch()
-        if not self.s.pin_record:  # no PIN yet: choosing one is the way in
-            self._ask_for_pin()
-            self._changed()
-            return
-        self._pin = ""
-        self.state.screen, self.state.pin_digits = "pin", 0
-        self.state.pin_message = "Staff only: enter the PIN."
-        self._changed()
-
-    def pin_digit(self, digit: str) -> None:
-        self._touch()
-        if digit.isdigit() and len(digit) == 1 and len(self._pin) < MAX_PIN_DIGITS:
-            self._pin += digit
-        self.state.pin_digits = len(self._pin)
-        self._changed()
-
-    def pin_clear(self) -> None:
-        self._touch()
-        self._pin, self.state.pin_digits = "", 0
-        self._changed()
-
-    def pin_submit(self) -> None:
-        self._touch()
-        now = self.clock.monotonic()
-        st = self.state
-        if now < self._locked_until:
-            st.pin_message = f"Locked after too many wrong PINs. Try again in {int(self._locked_until - now) + 1} s."
-        elif self.state.pin_setting:
-            self._set_pin_step()
-            return
-        elif pin_matches(self.s.pin_record, self._pin):
-            self._pin_failures, st.screen, st.pin_message = 0, "staff", ""
-            self.refresh_staff()
-        else:
-            self._pin_failures += 1
-            if self._pin_failures >= self.s.pin_attempts:
-                self._locked_until, self._pin_failures = now + self.s.pin_lockout_s, 0
-                st.pin_message = f"Too many wrong PINs: locked for {int(self.s.pin_lockout_s)} s."
-            else:
-                st.pin_message = "Wrong PIN. Try again."
-        self._pin, st.pin_digits = "", 0
-        self._changed()
-
-    # -- first start: no staff PIN yet ----------------------------------------------------------------------
-    def _ask_for_pin(self) -> None:
-        st = self.state
-        st.screen, st.pin_setting, st.pin_digits, self._pin, self._new_pin = "pin", True, 0, "", ""
-        st.pin_message = "Welcome. Choose a staff PIN (4 to 8 digits) for the staff screen, then OK."
-
-    def _set_pin_step(self) -> None:
-        st = self.state
-        pin, self._pin, st.pin_digits = self._pin, "", 0
-        if not self._new_pin:
-            if not valid_pin(pin):
-                st.pin_message = "A staff PIN is 4 to 8 digits. Choose one, then OK."
-            else:
-                self._new_pin, st.pin_message = pin, "Enter the same PIN again to confirm, then OK."
-        elif pin != self._new_pin:
-            self._new_pin, st.pin_message = "", "The two PINs differ. Choose a staff PIN (4 to 8 digits)."
-        else:
-            self._new_pin = ""
-            self.s = dataclasses.replace(self.s, pin_record=self.services.set_pin(pin))
-            st.pin_setting, st.screen, st.pin_message = False, "attract", ""
-        self._changed()
-
-    def close_staff(self) -> None:
-        self._touch()
-        self.state.screen, self.state.staff, self.state.staff_message = "attract", {}, ""
-        self.state.pin_setting, self._new_pin = False, ""
-        self._changed()
-
-    def refresh_staff(self) -> None:
-        if self.state.screen != "staff":
-            return
-        self._run(lambda: self._later(self._staff_loaded)(self.services.staff_report()))
-
-    def _staff_loaded(self, report: dict) -> None:
-        if self.state.screen == "staff":
-            self.state.staff = report
-
-    def sync_now(self) -> None:
-        self._staff_action(self.services.sync_now, "Syncing…")
-
-    def reload_pack(self) -> None:
-        self._staff_action(self.services.reload_pack, "Reloading the knowledge pack…")
-
-    def _staff_action(self, action: Callable[[], str], pending: str) -> None:
-        self._touch()
-        if self.state.screen != "staff":
-            return
-        self.state.staff_message = pending
-
-        def job() -> None:
-            try:
-                msg = action()
-            except KioskError as exc:
-                msg = f"{exc.code}: {exc.message}"
-            self._later(self._staff_done)(msg)
-            self._later(self._staff_loaded)(self.services.staff_report())
-            self._later(self._loaded)(self.services.venue(), self.services.suggestions(self.s.suggestions))
-        self._run(job)
-        self._changed()
-
-    def _staff_done(self, msg: str) -> None:
-        self.state.staff_message = msg
