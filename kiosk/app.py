@@ -1,21 +1,20 @@
-"""Composition root: the only place that picks implementations and wires them together.
+"""Composition root (with kiosk.pieces): the only place that picks implementations and wires them together.
 
 Every entry point (the CLI commands, the touchscreen, `kiosk bench`, the bundle health check, `status`)
 gets its services here: ``Kiosk`` is the long-lived runtime (storage, pack, governor, the model's slot,
-the turn pipeline and its listeners, speech, sync); ``make_*`` build the pieces a command needs alone.
+the turn pipeline and its listeners, speech, sync); ``make_*`` (kiosk.pieces) build the pieces a command needs alone.
 Heavy libraries are imported only when a piece is built, so `kiosk --help` stays fast.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from kiosk.config import Config
 from kiosk.domain.events import Emitter, TurnListener
@@ -23,13 +22,12 @@ from kiosk.domain.governor import Governor, Readings, TierChange, assess
 from kiosk.domain.kinds import Tier
 from kiosk.domain.models import Answer
 from kiosk.domain.pipeline import TurnPipeline
-from kiosk.errors import ConfigError, KioskError
-from kiosk.knowledge.index import CONFIGURED, IMPORTED, KnowledgeIndex
+from kiosk.errors import KioskError
+from kiosk.knowledge.index import CONFIGURED, IMPORTED
 from kiosk.llm.slot import EngineSlot
 from kiosk.store.db import connect
 from kiosk.store.health import SketchRecorder, recent_latencies, record_health
 from kiosk.status import end_of_turn_report, model_report, status_report, voice_report
-from kiosk.store.outbox import Outbox
 from kiosk.store.turns import TurnStore
 
 log = logging.getLogger("kiosk")
@@ -53,153 +51,11 @@ class Startup:
         self.warnings.append(err.as_dict())
 
 
-# -- pieces a command may need on its own -------------------------------------------------------------------
-def make_tts(config: Config, voice: str = ""):
-    """The kiosk's voice (``kiosk.speech.voices.Voice``): ``voice`` overrides [tts] voice."""
-    from kiosk.llm.manifest import locate_voice, neural_voice
-    from kiosk.speech.voices import ESPEAK, Voice
-
-    name = voice or config.tts.voice
-    neural = name if neural_voice(name) else ""
-    espeak_voice = config.tts.espeak_voice if neural or name == ESPEAK else name  # an old eSpeak voice name
-    return Voice(neural, locate_voice, config.tts.rate_wpm, config.tts.volume, espeak_voice)
+# The pieces a command may need on its own are built in kiosk.pieces; imported here too, where the
+# commands have always found them.
+from kiosk.pieces import (make_tts, make_speaker, make_speech_detector, make_turn_model, make_wake_word, make_sync_worker, sync_once, make_index, make_judge, import_pack, with_ingest, composes, composing)  # noqa: E402,F401
 
 
-def make_speaker(config: Config, output=None):
-    """The speaker for spoken answers, or None when no voice can be had (the screen still works)."""
-    from kiosk.speech.speaker import Speaker
-
-    try:
-        voice = make_tts(config)
-        voice.load()  # the neural voice is ready before the first answer (or eSpeak NG speaks, said once)
-        return Speaker(voice, output)
-    except KioskError as exc:
-        log.warning("answers will not be spoken: %s", exc.message)
-        return None
-
-
-def make_speech_detector(config: Config):
-    """The Silero VAD model for end-pointing, or None (``[speech] vad = "energy"``, or it will not load:
-    said once, and the level-based detector listens)."""
-    if config.speech.vad != "silero":
-        return None
-    from kiosk.speech.silero import SileroModel
-
-    try:
-        return SileroModel()
-    except KioskError as exc:
-        log.warning("end-pointing by level only: %s", exc.message)
-        return None
-
-
-def make_turn_model(config: Config):
-    """What builds the end-of-turn model (``[speech] end_of_turn = "model"``), or None: silence ends turns.
-    A model that will not load is said once, and the silence rule stays (``SpeechKit.end_of_turn``)."""
-    mode = config.speech.end_of_turn
-    if mode not in ("model", "silence"):
-        raise ConfigError("bad_end_of_turn", f"[speech] end_of_turn is {mode!r}; use 'model' or 'silence'")
-    from kiosk.speech.turn_model import load_turn_model
-
-    return load_turn_model if mode == "model" else None
-
-
-def make_wake_word(config: Config):
-    """The wake-word detector when hands-free listening is on, else None (also when it cannot load: said)."""
-    if not config.speech.wake_word:
-        return None
-    from kiosk.speech.wakeword import WakeWord
-
-    try:
-        return WakeWord(config.speech.wake_word)
-    except KioskError as exc:
-        log.warning("hands-free listening is off: %s", exc.message)
-        return None
-
-
-def make_sync_worker(config: Config, db=None, on_answer: Callable[[dict], None] | None = None, transport=None,
-                     on_update: Callable[[], None] | None = None):
-    """The outbox's delivery worker; with no ``db``, on a connection of its own (one per thread)."""
-    from functools import partial
-
-    from kiosk.knowledge.excerpt import pack_text
-    from kiosk.sync.worker import SyncWorker, settings_from_config
-
-    worker = SyncWorker(db if db is not None else connect(config.db_path), settings_from_config(config),
-                        transport=transport, on_answer=on_answer, pack_for=partial(pack_text, config))
-    if config.updates.url and worker.s.signing_key is not None:  # enrolled: releases from the hub
-        from kiosk.sync.updates import Updater
-
-        worker.updater = Updater.for_kiosk(config, worker, on_update)
-        worker.update_interval_s = config.updates.interval_s
-    return worker
-
-
-def sync_once(config: Config):
-    """One delivery pass now (`kiosk sync`, the staff screen's 'sync now')."""
-    worker = make_sync_worker(config)
-    try:
-        return worker.run_once(), Outbox(worker.db).report()
-    finally:
-        worker.stop()
-        worker.db.conn.close()
-
-
-def make_index(config: Config, warn: Callable[[KioskError], None] | None = None) -> KnowledgeIndex:
-    """The pack's index, with the embedding model when configured and installed (else words only, warned)."""
-    embedder = None
-    if config.knowledge.embeddings:
-        from kiosk.knowledge.embed import Embedder
-
-        try:
-            embedder = Embedder(threads=config.llm.n_threads)
-        except KioskError as exc:
-            log.warning("retrieval by words only: %s", exc.message)
-            if warn is not None:
-                warn(exc)
-    return KnowledgeIndex(config.knowledge_db_path, embedder)
-
-
-def make_judge(config: Config, index: KnowledgeIndex, warn: Callable[[KioskError], None] | None = None):
-    """The trained answer judge, when configured, installed and retrieval has meaning (else None: the
-    older signals model decides, and a missing judge is said at start-up)."""
-    if not config.turn.judge or index.embedder is None:
-        return None
-    from kiosk.knowledge.judge import OnnxJudge
-
-    try:
-        return OnnxJudge(threads=config.llm.n_threads)
-    except KioskError as exc:
-        log.warning("no answer judge: %s", exc.message)
-        if warn is not None:
-            warn(exc)
-        return None
-
-
-def import_pack(config: Config, path: str):
-    """`kiosk knowledge import`: index a pack directory, replacing the current one atomically."""
-    index = make_index(config)
-    try:
-        return index.import_dir(path, configured=config.knowledge.pack)
-    finally:
-        index.close()
-
-
-def with_ingest(config: Config, url: str) -> Config:
-    """The same configuration delivering to another ingest endpoint (benchmarks, tests)."""
-    return dataclasses.replace(config, ingest=dataclasses.replace(config.ingest, url=url))
-
-
-def composes(config: Config) -> bool:
-    """Whether this kiosk loads its local model to phrase answers."""
-    return config.llm.enabled and config.turn.compose
-
-
-def composing(config: Config) -> Config:
-    """``config`` with the local model phrasing answers (benchmarks and health checks that prove the model)."""
-    return dataclasses.replace(config, turn=dataclasses.replace(config.turn, compose=True))
-
-
-# -- the runtime --------------------------------------------------------------------------------------------
 class Kiosk:
     def __init__(self, config: Config, *, load_model: bool = True, clock=None, warm: bool = True) -> None:
         """``load_model=False`` for commands that only inspect or listen (status, transcribe, sync)."""
