@@ -20,6 +20,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from kiosk.domain.respell import names_of, respell
 from kiosk.errors import ModelError, SpeechUnavailable
 from kiosk.speech.audio import RATE, rms
 
@@ -121,6 +122,10 @@ class WhisperRecognizer:
                 kept.append(w)
                 used += cost(w)
         self.prompt = ", ".join(kept) or None
+        # What the final transcript is respelt toward (kiosk.domain.respell): every name it cannot spell whole,
+        # those the prompt had no room for included.
+        self.names = names_of([w for w in words if unknown(w)])
+        self._common = lambda word: len(tok.encode(" " + word.lower(), add_special_tokens=False).ids) == 1
 
     def _prompt_ids(self, prompt: str | None) -> list[int]:
         tok = self.model.hf_tokenizer
@@ -135,7 +140,12 @@ class WhisperRecognizer:
 
     def transcribe(self, samples: np.ndarray, beam_size: int | None = None, prompt: str | None = None) -> str:
         """The accurate pass (``beam_size`` beams, default the configured ones); partials pass 1. ``prompt``
-        replaces the pack's words as Whisper's prompt (a "did you mean" reply: the choices' names)."""
+        replaces the pack's words as Whisper's prompt (a "did you mean" reply: the choices' names). With the
+        pack's words, a name Whisper spelt its own way comes back spelt as the pack spells it."""
+        text = self._transcribe(samples, beam_size, prompt)
+        return respell(text, self.names, self._common) if prompt is None and self.names else text
+
+    def _transcribe(self, samples: np.ndarray, beam_size: int | None, prompt: str | None) -> str:
         beam_size = beam_size or self.beam_size
         prompt = prompt or self.prompt
         if len(samples) < RATE // 10 or _loudest_frame(samples) < SILENCE_RMS:
