@@ -110,4 +110,30 @@ def read_reply(text: str, choices: Sequence[Choice]) -> Reply:
         return Reply(ReplyKind.CHOICE, numbers[0])
     if set(words) & _YES:
         return Reply(ReplyKind.CHOICE, 0)
+    sounded = _sounds_like(words, choices)
+    if sounded is not None:
+        return Reply(ReplyKind.CHOICE, sounded)
     return Reply(ReplyKind.UNCLEAR)
+
+
+SOUNDS_LIKE = 0.7   # letters of the reply against a choice's name, spaces aside
+SOUNDS_AHEAD = 0.15  # ... and this far ahead of every other choice
+
+
+def _sounds_like(words: list[str], choices: Sequence[Choice]) -> int | None:
+    """Last resort, when no word of the reply names anything: the choice whose name, letters only, the
+    reply's letters come close to ("our king" for "Parking", "white house climb" for "Lighthouse climb"),
+    clearly closer than to any other choice."""
+    heard = "".join(w for w in words if w not in _FILLER)
+    if len(heard) < 4:
+        return None
+    scores = []
+    for c in choices:
+        name = "".join(w for w in _words(c.label) if w not in _FILLER)
+        scores.append(difflib.SequenceMatcher(None, heard, name).ratio() if name else 0.0)
+    ranked = sorted(range(len(scores)), key=lambda i: -scores[i])
+    best = ranked[0]
+    runner = scores[ranked[1]] if len(ranked) > 1 else 0.0
+    if scores[best] >= SOUNDS_LIKE and scores[best] - runner >= SOUNDS_AHEAD:
+        return best
+    return None

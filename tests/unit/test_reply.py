@@ -52,3 +52,14 @@ def test_nothing_or_something_else_is_unclear():
     assert read_reply("What time is it?", both).kind is ReplyKind.UNCLEAR
     assert read_reply("the third one", both).kind is ReplyKind.UNCLEAR  # only two were offered
     assert read_reply("Right house line.", both).kind is ReplyKind.UNCLEAR  # "right" is not a yes
+
+
+def test_a_name_heard_as_other_words_is_taken_by_its_letters_when_clearly_closest():
+    offered = [Choice("t", "Toilets", "..."), Choice("w", "Wi-Fi and charging", "..."), Choice("p", "Parking", "...")]
+    assert read_reply("Our King", offered) == choice(2)  # crowd babble: "Parking"
+    assert read_reply("Wifey charging", offered) == choice(1)
+    assert read_reply("Right house line", [Choice("l", "Lighthouse climb", "..."), CAFE]) == choice(0)
+    for noise in ("Zero. A. M.", "the weather", "banana", "Hmm"):
+        assert read_reply(noise, offered) == Reply(ReplyKind.UNCLEAR), noise
+    # close to two choices alike: not taken
+    assert read_reply("Savanna", [CAFE, LODGE]) == Reply(ReplyKind.UNCLEAR)
