@@ -359,7 +359,7 @@ def cmd_eval(args) -> int:
         return 0
     print()
     for key in ("right_first_time", "right_within_one_choice", "wrong_stated_as_fact", "passed_on",
-                "out_stated_as_fact", "out_offered_choices"):
+                "out_stated_as_fact", "out_offered_choices", "follow_up_within_one_choice"):
         s = summary[key]
         if s["total"]:
             print(f"{key:24} {s['count']:3}/{s['total']:<3} {s['rate']:.1%}")

@@ -69,6 +69,8 @@ class Report:
             "out_of_scope": _rate(by(lambda r: r.question.scope == "out")),
             "offtopic": _rate(by(lambda r: r.question.scope == "offtopic")),
             "follow_up": _rate(by(lambda r: r.question.follow_up)),
+            "follow_up_within_one_choice": share(by(lambda r: r.question.follow_up), Outcome.RIGHT_FIRST,
+                                                 Outcome.RIGHT_IN_CHOICE),
             "offtopic_declined": sum(r.declined for r in self.rows if r.question.scope == "offtopic"),
             "declined_in_scope": sum(r.declined for r in self.rows if r.question.scope == "in"),
             "contradictions": sum(r.verdict.miss is Miss.CONTRADICTION for r in self.rows),
@@ -100,7 +102,7 @@ def evaluate(kiosk, questions: list[EvalQuestion], progress: Callable[[Row], Non
     heading = {e.id: e.heading for e in kiosk.index.entries()}
     for visit in _visits(questions):
         kiosk.reset_session()
-        for q in visit:
+        for n, q in enumerate(visit):
             a = kiosk.ask(q.q)
             declined = a.reason is Reason.OFF_TOPIC
             said = [c.answer for c in a.choices]
@@ -111,6 +113,9 @@ def evaluate(kiosk, questions: list[EvalQuestion], progress: Callable[[Row], Non
             report.rows.append(row)
             if progress:
                 progress(row)
+            if a.choices and n + 1 < len(visit):  # offered choices mid-visit: the visitor taps before going on
+                right = [i for i, c in enumerate(said) if judge(q, c, False).outcome is Outcome.RIGHT_FIRST]
+                kiosk.choose(right[0] if right else None)
     kiosk.reset_session()
     return report
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 PACKS = Path(__file__).parents[1] / "eval" / "packs"
 SHARES = ("right_first_time", "right_within_one_choice", "wrong_stated_as_fact", "passed_on", "out_stated_as_fact",
-          "out_offered_choices")
+          "out_offered_choices", "follow_up_within_one_choice")
 RATES = ("follow_up", "offtopic", "emergency")
 
 

@@ -60,3 +60,44 @@ def test_outcomes_of_the_three_way_decision():
     assert not judge(em, "Leave by the nearest exit.", False, emergency="fire", headings=["Toilets"]).passed
     assert judge(em, "...", False, emergency="medical").miss is Miss.EMERGENCY_KIND
     assert judge(em, "I don't know", True).miss is Miss.EMERGENCY_MISSED
+
+
+def test_choices_offered_mid_visit_are_tapped_as_a_visitor_would_before_the_follow_up():
+    from kiosk.domain.kinds import Route, Tier
+    from kiosk.domain.models import Answer, Choice
+    from kiosk.evaluation.run import evaluate
+
+    class Kiosk:
+        def __init__(self):
+            self.calls = []
+
+        def reset_session(self):
+            self.calls.append("wipe")
+
+        def ask(self, text):
+            self.calls.append(text)
+            if text == "tickets?":
+                return Answer(text, "Did you mean", Route.CLARIFY, Tier.FULL, False, 0.5, ["e1", "e2"],
+                              choices=[Choice("e1", "Parking", "Parking is 5 euros."),
+                                       Choice("e2", "Tickets", "Adults pay 9 euros.")])
+            return Answer(text, "Children pay 4 euros.", Route.KNOWLEDGE, Tier.FULL, False, 0.9, ["e2"])
+
+        def choose(self, pick):
+            self.calls.append(("choose", pick))
+
+        class index:
+            @staticmethod
+            def entries():
+                return []
+
+    k = Kiosk()
+    rows = [q(id="a", q="tickets?", facts=("9 euros",), session="s"),
+            q(id="b", q="and kids?", facts=("4 euros",), session="s", tags=("follow_up",)),
+            q(id="c", q="tickets?", facts=("nothing here",), session="t"),
+            q(id="d", q="and after 6?", facts=("x",), session="t", tags=("follow_up",))]
+    report = evaluate(k, rows)
+    assert k.calls == ["wipe", "tickets?", ("choose", 1), "and kids?", "wipe", "tickets?", ("choose", None),
+                       "and after 6?", "wipe"]
+    s = report.summary()
+    assert s["right_within_one_choice"]["count"] == 2 and s["follow_up"]["passed"] == 1
+    assert s["follow_up_within_one_choice"]["count"] == 1
