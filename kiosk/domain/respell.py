@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 CLOSE = 0.8           # letters of the heard span against the name's: SequenceMatcher ratio at least this
-MIN_LETTERS = 5       # shorter names are too easy to match by chance ("Kea" in "key")
+MIN_LETTERS = 5       # shorter names are too easy to match by chance ("Kea" in "key") ...
+EXACT_FROM = 3        # ... but one heard in pieces, letters exact, is respelt ("Q-Tac" for "QTAC")
 _WORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
 
 
@@ -35,7 +36,7 @@ def names_of(names: Sequence[str]) -> list[_Name]:
     out = []
     for n in dict.fromkeys(n.strip() for n in names if n and n.strip()):
         letters = _letters(n)
-        if len(letters) >= MIN_LETTERS:
+        if len(letters) >= EXACT_FROM:
             out.append(_Name(n, letters, len(n.split()), letters[0]))
     return out
 
@@ -59,12 +60,14 @@ def respell(text: str, names: Sequence[str] | Sequence[_Name], common: Callable[
                     continue
                 if heard == name.letters:
                     said = text[words[i][0]:words[i + span - 1][1]]
+                    if len(heard) < MIN_LETTERS and said.isalnum():
+                        continue  # a short name said whole: its case is not worth a change
                     if said == name.spelt:
                         found.append((2.0, i, i + span, ""))  # already right: holds its place
                     else:
                         found.append((1.5, i, i + span, name.spelt))
                     continue
-                if span == 1 and common(text[words[i][0]:words[i][1]]):
+                if len(name.letters) < MIN_LETTERS or span == 1 and common(text[words[i][0]:words[i][1]]):
                     continue
                 r = difflib.SequenceMatcher(None, heard, name.letters).ratio()
                 if r >= CLOSE:

@@ -23,5 +23,11 @@ def test_ordinary_words_and_right_spellings_are_left_alone():
     assert respell("a kea", ["Kea"]) == "a kea"  # too short to match by letters
 
 
+def test_a_short_name_only_when_heard_in_pieces():
+    assert respell("is the Q-Tac talk on", ["QTAC"]) == "is the QTAC talk on"
+    assert respell("is the qtac talk on", ["QTAC"]) == "is the qtac talk on"
+    assert respell("is the Q-Tec talk on", ["QTAC"]) == "is the Q-Tec talk on"
+
+
 def test_two_names_in_one_question_and_no_overlaps():
     assert respell("from Air Link to Torsey", NAMES) == "from AirLink to Torsay"
