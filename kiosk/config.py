@@ -98,7 +98,7 @@ class TurnConfig:
                       "(README, 'Judgement on venues nobody tuned for'); false, or the judge model missing: the "
                       "signals model decides.",
                       False)
-    judge_answer_at: float = doc("The combined score (judge 0.85, retrieval 0.15) at or above which the best "
+    judge_answer_at: float = doc("The combined score (judge 0.7, retrieval 0.3) at or above which the best "
                                  "entry answers, when clearly ahead of the next; higher = more 'did you mean' "
                                  "(0 = the value chosen on held-out venues).", 0.0)
     judge_offer_at: float = doc("The judge's probability below which, for every candidate, a question the kiosk "

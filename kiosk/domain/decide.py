@@ -1,5 +1,5 @@
 """What the answer judge's probabilities decide (kiosk.domain.pipeline, ``_with_judge``): the best entry's
-combined score (judge 0.85, retrieval 0.15) at ``answer_at`` and ``margin`` ahead of the next answers;
+combined score (judge 0.7, retrieval 0.3) at ``answer_at`` and ``margin`` ahead of the next answers;
 else, with some entry at ``offer_at``, the ``choices`` likeliest are offered as "did you mean ...?"; else the
 question is passed on. Chosen on six dev venues the judge never trained on, for at most 2% of in-scope
 questions answered wrongly and about 10% of unanswerable ones stated as fact (models/judge/README.md);
@@ -16,9 +16,9 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Policy:
-    combine: float = 0.85      # an entry's score: this share of the judge's probability, the rest retrieval's
-    answer_at: float = 0.9     # judge and retrieval together, for the best entry, to answer from it ...
-    margin: float = 0.15       # ... and its lead over the next entry
+    combine: float = 0.7       # an entry's score: this share of the judge's probability, the rest retrieval's
+    answer_at: float = 0.8     # judge and retrieval together, for the best entry, to answer from it ...
+    margin: float = 0.3        # ... and its lead over the next entry
     offer_at: float = 0.05     # the judge below this for every entry: pass on
     choices: int = 3
 

@@ -235,7 +235,7 @@ class TurnPipeline:
     def _with_judge(self, question: str, query: str, candidates: Sequence[Hit], hits: Sequence[Hit], signals,
                     judged, best: float, tier: Tier, emit: Emitter, start: float, llm, session_id: str) -> Answer:
         """Answer, "did you mean ...?" or pass on, on the judge's probability and retrieval's score together
-        (0.85 and 0.15: chosen on dev venues the judge never trained on, models/judge/README.md). Sure of
+        (0.7 and 0.3: chosen on dev venues the judge never trained on, models/judge/README.md). Sure of
         one entry and clearly ahead of the next: answer from its best window. Some entry likely: offer the
         likeliest. Nothing likely: pass on. A named identifier held by one entry answers from it."""
         ranked, decided, missing = judged

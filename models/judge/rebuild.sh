@@ -3,7 +3,7 @@
 # from the venues in models/judge/venues/. One command, after `make test` or `make run` has set up .venv:
 #     models/judge/rebuild.sh
 # Training needs torch, which stays out of the kiosk's install: it goes into its own venv ($JUDGE_VENV).
-# About 70 minutes on 2 cores (pairs ~15 min, 1.5 epochs ~50 min with OMP_WAIT_POLICY=PASSIVE, export 1 min).
+# About 50 minutes on 2 cores (pairs ~10 min, 1 epoch ~35 min with OMP_WAIT_POLICY=PASSIVE, export 1 min).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VENV=${JUDGE_VENV:-$HOME/.cache/kiosk/judge-venv}
@@ -32,7 +32,7 @@ fi
 echo "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db  $BASE/model.safetensors" | sha256sum -c -
 KIOSK_TURN_JUDGE=0 .venv/bin/python models/judge/pairs.py models/judge/venues/* --out "$WORK/pairs.jsonl"
 OMP_WAIT_POLICY=PASSIVE "$VENV/bin/python" models/judge/train.py --base "$BASE" --pairs "$WORK/pairs.jsonl" \
-  --out "$WORK" --epochs 1.5
+  --out "$WORK" --epochs 1.0
 cp "$WORK/answer-judge-int8.onnx" "$WORK/training.json" models/judge/
 KIOSK_TURN_JUDGE=0 .venv/bin/python models/judge/train_intents.py models/judge/venues/* --extra models/judge/intents --out models/judge/intents.json
 echo "now update sha256 and size of answer-judge-int8 in models/manifest.toml:"

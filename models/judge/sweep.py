@@ -92,7 +92,7 @@ def decide(r: dict, combine: float, answer_at: float, margin: float, offer_at: f
     return d.verdict.value, d.likely
 
 
-def simulate(rows: list[dict], answer_at: float, margin: float, offer_at: float, combine: float = 0.85) -> dict:
+def simulate(rows: list[dict], answer_at: float, margin: float, offer_at: float, combine: float = 0.7) -> dict:
     from kiosk.evaluation.judge import judge
     from kiosk.evaluation.questions import EvalQuestion
 
