@@ -49,7 +49,9 @@ _WORDS = {
         r"(?:can'?t|cannot|can not|struggling to|trouble|hard to) breath\w*|can'?t get (?:his|her|my|their|any) (?:breath|air)|"
         r"heart attack|chest pains?|pains? in (?:his|her|my|their) chest|(?:holding|clutching) (?:his|her|my|their) chest|"
         r"chest (?:is |feels )?(?:really |very )?tight|sweaty and confused|all sweaty|"
-        r"bleeding|seizure|having a fit|fitting|jerking|choking|"
+        r"bleeding|blood (?:everywhere|all over|pouring|gushing|coming out)|(?:pouring|gushing) (?:with )?blood|"
+        r"(?:smashed|banged|cracked|split|bashed|hit|whacked) (?:his|her|their|my) head|head (?:is )?(?:bleeding|split open)|"
+        r"seizure|having a fit|fitting|jerking|choking|"
         r"ambulance|defibrillator|allergic reaction|anaphyla\w*|epi-?pen|stroke|asthma attack|wheez\w*|"
         r"throat (?:is |feels |'s )?(?:going |getting )?(?:closing|tight|swelling)|neck (?:really )?hurts|(?:lips|face|tongue|eyes?) (?:is |are )?"
         r"(?:swelling|swollen|puffing)|swelling up|puffing up|hives|"
@@ -84,6 +86,10 @@ _WORDS = {
         r"won'?t leave (?:me|her|him|us|them) alone|being followed|grabbed|kidnap\w*|hostage|"
         r"taking (?:photos|pictures) of (?:kids|children)|(?:he|she|they)(?:'s| is| are) hitting)\b", re.IGNORECASE),
 }
+# Left by someone else, or wired: never the visitor's own lost property, whatever else the question says.
+_SUSPECT_ITEM = re.compile(rf"\b(?:someone|somebody|some (?:guy|bloke|man|woman|person)|a (?:man|woman|guy|bloke|person)|"
+                           rf"they)(?:'s| has| have| just)? (?:left|dumped|dropped off|put down) (?:a|an|this|that|some) "
+                           rf"\w* ?{_ITEM}\b|\b{_ITEM}\b.{{0,60}}\b(?:wires?|ticking)\b", re.IGNORECASE)
 _LEFT_ITEM = re.compile(rf"\b{_ITEM}\b.{{0,80}}\b{_ABANDONED}|\b{_ABANDONED}\b.{{0,40}}\b{_ITEM}\b", re.IGNORECASE)
 # Not emergencies though they share words: things lost (lost property), rules about smoking, where a
 # first-aid room is, a show's name.
@@ -98,6 +104,8 @@ _STRONG = re.compile(r"\b(?:help|now|quick(?:ly)?|please|urgent\w*|hurry|emergen
 
 
 def kind_by_words(question: str) -> EmergencyKind | None:
+    if _SUSPECT_ITEM.search(question):
+        return EmergencyKind.THREAT
     if _NOT.search(question) and not _STRONG.search(question):
         return None
     for kind in (EmergencyKind.MEDICAL, EmergencyKind.FIRE, EmergencyKind.THREAT, EmergencyKind.LOST_PERSON):

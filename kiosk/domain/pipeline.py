@@ -316,8 +316,10 @@ class TurnPipeline:
         for e in entries:
             if wanted.search(e.heading):
                 return e
-        # else an entry whose text covers it, but never lost property (things, not people)
-        return next((e for e in entries if wanted.search(e.body) and not LOST_PROPERTY.search(e.heading)), None)
+        # else an entry whose text is about it (two different words of that kind: a shower entry that says its
+        # door codes are for security is not the security entry), but never lost property (things, not people)
+        return next((e for e in entries if len({m.lower() for m in wanted.findall(e.body)}) >= 2
+                     and not LOST_PROPERTY.search(e.heading)), None)
 
     def forget(self, session_id: str) -> None:
         """The session was wiped: its turns no longer shape the next visitor's questions."""

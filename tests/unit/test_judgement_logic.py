@@ -43,6 +43,11 @@ def test_holders_match_whole_tokens_only():
     ("bells are ringing everywhere, what do we do", EmergencyKind.FIRE),
     ("do the church bells ring on sundays?", None),
     ("can I charge my phone battery here?", None),
+    ("he slipped and smashed his head, there's blood everywhere", EmergencyKind.MEDICAL),
+    ("somebody left a rucksack under the bench and walked off", EmergencyKind.THREAT),
+    ("there's a bag by the gate with wires coming out", EmergencyKind.THREAT),
+    ("I left a bag on the bus", None),
+    ("my bag is leaking", None),
 ])
 def test_emergencies_by_words(q, kind):
     assert kind_by_words(q) is kind
