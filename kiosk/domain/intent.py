@@ -45,7 +45,14 @@ _ABUSE = re.compile(
 _CHORE = re.compile(
     r"^\s*(can you |could you |please )*(write|compose|solve|translate|summari[sz]e|calculate|sing|draw|"
     r"generate|tell me (a|an|some) (joke|story|poem|riddle))\b|\b(my|for my) (maths?|math|english|science|"
-    r"history) homework\b", re.IGNORECASE)
+    r"history) homework\b|"
+    # sums and conversions: "what's 17 times 23", "15 percent of 80", "how many ounces in a kilo"
+    r"^\s*(?:what(?:'?s| is)|whats|how much is|calculate|work out)\s+\d+(?:\.\d+)? ?(?:times|x|\*|plus|\+|minus|-|"
+    r"divided by|/|multiplied by|percent of|per ?cent of|% of) ?\d+(?:\.\d+)?\s*[?.!]*\s*$|\bsquare root of \d|"
+    r"\bhow many (?:ounces|oz|grams|kilos?|pounds|lbs|inches|centimet\w+|cm|millimet\w+|feet|foot|yards|metres|meters|"
+    r"miles|kilomet\w+|km|pints|litres|liters|gallons|cups|teaspoons|tablespoons|seconds|minutes|hours|days|weeks) "
+    r"(?:are )?in (?:a|an|one) (?:ounce|oz|gram|kilo\w*|pound|lb|inch|centimet\w+|cm|foot|yard|metre|meter|mile|"
+    r"kilomet\w+|km|pint|litre|liter|gallon|cup|tablespoon|minute|hour|day|week|month|year|leap year)\b", re.IGNORECASE)
 _SAFETY = re.compile(
     r"\b(lost|missing) (my |our |a )?(child|children|son|daughter|kid|kids|boy|girl|toddler|baby)\b|"
     r"\b(can'?t|cannot|can not) find (my |our )?(child|son|daughter|kid|kids|little (one|boy|girl)|boy|girl|"

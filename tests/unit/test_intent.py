@@ -33,6 +33,12 @@ def make(**cfg):
     ("you're a useless piece of junk", Intent.OFF_TOPIC),
     ("solve 3x + 5 = 20 for me", Intent.OFF_TOPIC),
     ("Where are the toilets?", Intent.QUESTION),
+    ("whats 17 times 23", Intent.OFF_TOPIC),
+    ("what's 15 percent of 80?", Intent.OFF_TOPIC),
+    ("how many ounces in a kilo", Intent.OFF_TOPIC),
+    ("how much is 2 adults plus 1 child", Intent.QUESTION),
+    ("is the 10 x 10 room free?", Intent.QUESTION),
+    ("how many minutes in a swim session?", Intent.QUESTION),
     ("Is there a first-floor café?", Intent.QUESTION),
 ])
 def test_classify(text, intent):
