@@ -46,7 +46,8 @@ def reply_prompt(choices: Sequence[Choice]) -> str:
 # Not "right" or "please": Whisper hears them in babble ("Right house line" for "Lighthouse climb").
 _YES = {"yes", "yeah", "yep", "yup", "yas", "sure", "correct", "exactly", "ok", "okay", "aye", "absolutely",
         "definitely", "indeed"}
-_NO = {"no", "nope", "nah", "neither", "none", "nor", "nothing", "else", "other", "wrong", "staff"}
+# Not "other": Whisper heard "Other King" for "Parking" in babble ("something else" still says none).
+_NO = {"no", "nope", "nah", "neither", "none", "nor", "nothing", "else", "wrong", "staff"}
 _ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "top": 0}
 _NUMBERS = {"one": 0, "1": 0, "two": 1, "2": 1, "three": 2, "3": 2}
 _FILLER = {"the", "a", "an", "of", "and", "at", "in", "on", "to", "for", "by", "with", "my", "your", "i",

@@ -57,6 +57,7 @@ def test_nothing_or_something_else_is_unclear():
 def test_a_name_heard_as_other_words_is_taken_by_its_letters_when_clearly_closest():
     offered = [Choice("t", "Toilets", "..."), Choice("w", "Wi-Fi and charging", "..."), Choice("p", "Parking", "...")]
     assert read_reply("Our King", offered) == choice(2)  # crowd babble: "Parking"
+    assert read_reply("Other King.", offered) == Reply(ReplyKind.UNCLEAR)  # asked again, never "none"
     assert read_reply("Wifey charging", offered) == choice(1)
     assert read_reply("Right house line", [Choice("l", "Lighthouse climb", "..."), CAFE]) == choice(0)
     for noise in ("Zero. A. M.", "the weather", "banana", "Hmm"):
