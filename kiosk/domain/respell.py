@@ -41,42 +41,40 @@ def names_of(names: Sequence[str]) -> list[_Name]:
     return out
 
 
-def respell(text: str, names: Sequence[str] | Sequence[_Name], common: Callable[[str], bool] = lambda w: False) -> str:
+def respell(text: str, names: Sequence[str | _Name], common: Callable[[str], bool] = lambda w: False) -> str:
     """``text`` with each span that sounds like (is spelt close to) one of ``names`` in the name's spelling.
-    The closest matches win; spans never overlap; a span already spelt as the name is left alone. A single
-    word the recogniser holds whole (``common``: "airlines", "merchant") is taken as said, unless its letters
-    are the name's exactly."""
-    known = [n if isinstance(n, _Name) else None for n in names]
-    table = [n for n in known if n is not None] if all(known) else names_of([str(n) for n in names])
+    The closest matches win; spans never overlap; a span already spelt as the name is left alone. Words the
+    recogniser holds whole (``common``: "airlines", "shuttle bus") are taken as said, unless their letters are
+    the name's exactly ("Air Link" for "AirLink")."""
+    table = [n for n in names if isinstance(n, _Name)] + names_of([n for n in names if isinstance(n, str)])
     if not text or not table:
         return text
+    by_first: dict[str, list[_Name]] = {}
+    for n in table:
+        by_first.setdefault(n.first, []).append(n)
+    longest = max(n.words for n in table) + 1
     words = [(m.start(), m.end(), _letters(m.group())) for m in _WORD.finditer(text)]
     found: list[tuple[float, int, int, str]] = []  # (closeness, first word, last word + 1, spelling)
-    for name in table:
-        for span in range(max(1, name.words - 1), name.words + 2):
-            for i in range(0, len(words) - span + 1):
-                heard = "".join(w[2] for w in words[i:i + span])
-                if not heard or heard[0] != name.first or abs(len(heard) - len(name.letters)) > 3:
+    for i in range(len(words)):
+        for span in range(1, min(longest, len(words) - i) + 1):
+            heard = "".join(w[2] for w in words[i:i + span])
+            said = text[words[i][0]:words[i + span - 1][1]]
+            for name in by_first.get(heard[:1], ()):
+                if not name.words - 1 <= span <= name.words + 1 or abs(len(heard) - len(name.letters)) > 3:
                     continue
                 if heard == name.letters:
-                    said = text[words[i][0]:words[i + span - 1][1]]
                     if len(heard) < MIN_LETTERS and said.isalnum():
                         continue  # a short name said whole: its case is not worth a change
-                    if said == name.spelt:
-                        found.append((2.0, i, i + span, ""))  # already right: holds its place
-                    else:
-                        found.append((1.5, i, i + span, name.spelt))
+                    found.append((2.0, i, i + span, "") if said == name.spelt else (1.5, i, i + span, name.spelt))
                     continue
-                if len(name.letters) < MIN_LETTERS or span == 1 and common(text[words[i][0]:words[i][1]]):
-                    continue
-                r = difflib.SequenceMatcher(None, heard, name.letters).ratio()
-                if r >= CLOSE:
-                    found.append((r, i, i + span, name.spelt))
-    if not found:
-        return text
+                if len(name.letters) < MIN_LETTERS or all(common(text[w[0]:w[1]]) for w in words[i:i + span]):
+                    continue  # close, not exact, and every word one the recogniser holds whole: taken as said
+                m = difflib.SequenceMatcher(None, heard, name.letters)
+                if m.quick_ratio() >= CLOSE and m.ratio() >= CLOSE:
+                    found.append((m.ratio(), i, i + span, name.spelt))
     taken: set[int] = set()
     chosen = []
-    for r, a, b, spelt in sorted(found, key=lambda f: (-f[0], f[1])):
+    for _, a, b, spelt in sorted(found, key=lambda f: (-f[0], f[1])):
         if taken & set(range(a, b)):
             continue
         taken |= set(range(a, b))

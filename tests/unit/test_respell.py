@@ -20,6 +20,9 @@ def test_ordinary_words_and_right_spellings_are_left_alone():
     # a word the recogniser holds whole is taken as said, however close to a name
     assert respell("the airlines desk", NAMES) == "the AirLink desk"
     assert respell("the airlines desk", NAMES, common=lambda w: w.lower() == "airlines") == "the airlines desk"
+    common = {"the", "last", "shuttle", "bus", "air", "link"}.__contains__
+    assert respell("the last shuttle bus", ["Shuttle Buses"], lambda w: common(w.lower())) == "the last shuttle bus"
+    assert respell("the Air Link bus", NAMES, lambda w: common(w.lower())) == "the AirLink bus"
     assert respell("a kea", ["Kea"]) == "a kea"  # too short to match by letters
 
 
