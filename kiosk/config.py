@@ -92,12 +92,10 @@ class TurnConfig:
     judge: bool = doc("Decide with the trained answer judge (a cross-encoder reading the question with each "
                       "candidate entry; models/judge/README.md): answer, offer 'did you mean ...?' choices, or "
                       "pass on; questions about nothing at the venue are declined and named identifiers outrank "
-                      "meaning. Off by default for now: it states far fewer wrong answers than the signals model "
-                      "on venues nobody tuned for, but is right first time less often, and the flows built on "
-                      "direct answers (bundle health checks, cloud escalation) are not yet verified with it "
-                      "(README, 'Judgement on venues nobody tuned for'); false, or the judge model missing: the "
-                      "signals model decides.",
-                      False)
+                      "meaning. On venues nobody tuned for it states far fewer wrong answers than the signals "
+                      "model, and offers choices where that one guessed (README, 'Judgement on venues nobody "
+                      "tuned for'); false, or the judge model missing: the signals model decides.",
+                      True)
     judge_answer_at: float = doc("The combined score (judge 0.7, retrieval 0.3) at or above which the best "
                                  "entry answers, when clearly ahead of the next; higher = more 'did you mean' "
                                  "(0 = the value chosen on held-out venues).", 0.0)

@@ -19,8 +19,8 @@ ENTRIES = [
 
 
 class FakeIndex:
-    def __init__(self, entries: Sequence[Entry] = ENTRIES, version: str = "v1") -> None:
-        self._entries, self._version = list(entries), version
+    def __init__(self, entries: Sequence[Entry] = ENTRIES, version: str = "v1", asked: dict | None = None) -> None:
+        self._entries, self._version, self._asked = list(entries), version, dict(asked or {})
 
     def entries(self):
         return self._entries
@@ -33,6 +33,9 @@ class FakeIndex:
 
     def sentence_similarity(self, question, entry):
         return []
+
+    def asked(self):
+        return self._asked
 
     def search(self, terms, limit):
         from kiosk.domain.text import stem, words

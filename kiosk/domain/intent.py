@@ -84,6 +84,7 @@ def safety_entry_pattern(question: str) -> re.Pattern:
 
 
 _CUE = re.compile(r"^\s*(and|but|also|so|or|then|what about|how about|what if|same for|even)\b", re.IGNORECASE)
+_ASKS = re.compile(r"\b(how|what|when|where|which|who|why|is|are|can|do|does)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(it|its|that|this|they|them|those|he|she)\b", re.IGNORECASE)
 
 
@@ -96,7 +97,10 @@ def classify(question: str) -> Intent:
 
 
 def leans_on_last_turn(question: str, content_terms: int) -> Leaning:
-    """A standalone question ("where are the toilets?") is never read with the last one."""
-    if _CUE.search(question):
+    """A standalone question ("where are the toilets?") is never read with the last one; one that names
+    nothing ("how much?", "when?") or opens with a cue ("and for kids?") always is."""
+    if _CUE.search(question) or (content_terms == 0 and _ASKS.search(question)):
         return Leaning.SURELY
+    if content_terms <= 1 and _ASKS.search(question):  # "how long?", "do i need to book": read both ways
+        return Leaning.MAYBE
     return Leaning.MAYBE if content_terms <= 3 and _PRONOUN.search(question) else Leaning.NONE

@@ -24,16 +24,18 @@ from kiosk.domain.identifiers import holders, identifiers
 from kiosk.domain.intent import Intent, Leaning, OffTopicSense, classify, leans_on_last_turn
 from kiosk.domain.kinds import Reason, Route, Tier
 from kiosk.domain.models import Answer, Choice, Hit, Piece
-from kiosk.domain.passages import WHOLE_UP_TO, entry_sentences, rest_of
+from kiosk.domain.passages import WHOLE_UP_TO, entry_sentences, rest_of, windows
 from kiosk.domain.ports import AnswerJudge, Clock, Judgement, KnowledgeIndex, ModelSlot
 from kiosk.domain.retrieval import Fusion, TermStats, fuse, score
-from kiosk.domain.text import content_terms, validate_question, whole_sentences
+from kiosk.domain.text import asked_key, content_terms, validate_question, whole_sentences
 from kiosk.errors import KioskError
 
 CANDIDATES = 12
 LOST_PROPERTY = re.compile(r"\blost (?:property|and found|& found)\b", re.IGNORECASE)
 JUDGED = 8          # candidates the answer judge reads (entries holding a named identifier come on top)
 CLARIFY_PROMPT = "I'm not sure which of these you mean. Please choose one:"
+SUBJECT_SHARE = 0.5  # a follow-up answers from the visit's entry when the judge finds it this share of its best
+SUBJECT_FLOOR = 0.25  # ... and at least this likely ("do you have wifi?" after the Dinosaur Hall, no Wi-Fi entry)
 OFF_TOPIC_UNLESS = 0.5  # an entry this likely to answer: never declined as off topic
 _LLM_UNSURE = re.compile(r"\b(?:(?:do not|don't|cannot|can't|am not able to) (?:know|find|say|help|answer)|"
                          r"not sure|no information|not mentioned|unknown)\b", re.IGNORECASE)
@@ -57,7 +59,8 @@ class TurnPipeline:
         self.breaker = CircuitBreaker(config.breaker_failures, config.breaker_cooldown_s)
         self.fusion = Fusion(config.dense_weight, config.sim_low, config.sim_high)
         self.answerability = answerability
-        self._context: tuple[str, str] | None = None  # (session id, what its last answered turn asked)
+        # (session id, what its last answered turn asked, the one entry it was answered from or "")
+        self._context: tuple[str, str, str] | None = None
         self.judge, self.sense, self.offtopic = judge, sense, offtopic
         self.policy = policy or Policy()
         self._offer: tuple[str, Answer] | None = None  # (session id, its open "did you mean ...?" turn)
@@ -118,6 +121,8 @@ class TurnPipeline:
         if judged is not None and query != question:
             query, judged, candidates = self._likelier_reading(question, query, candidates, judged)
             hits = candidates[: self.top_k]
+            if query != question:  # read as a follow-up: the entry the visit is about answers it when it can
+                judged = self._on_subject(judged, question, session_id)
 
         if emergency is not None:
             ans = self._emergency(question, emergency, candidates, tier, best)
@@ -137,7 +142,8 @@ class TurnPipeline:
             ans.ttft_ms = (self.clock.monotonic() - start) * 1000
         ans.total_ms = (self.clock.monotonic() - start) * 1000
         if not ans.escalated and ans.reason is not Reason.OFF_TOPIC and not ans.emergency:
-            self._context = (session_id, query)
+            subject = ans.entry_ids[0] if len(ans.entry_ids) == 1 and not ans.choices else ""
+            self._context = (session_id, query, subject)
         try:
             if ans.escalated:
                 emit(Escalated(ans, session_id, ans.reason or Reason.NOT_COVERED))
@@ -164,6 +170,10 @@ class TurnPipeline:
     # -- the older decision: combined retrieval signals (no judge, or words only) ---------------------
     def _by_signals(self, question: str, query: str, candidates: Sequence[Hit], hits: Sequence[Hit], signals,
                     best: float, tier: Tier, emit: Emitter, start: float, llm) -> Answer:
+        listed = self._listed(query)
+        if listed is not None:
+            return Answer(question, listed.body.strip(), Route.KNOWLEDGE, tier, False, max(best, 0.5), [listed.id],
+                          note="a question the pack lists under this entry")
         second = max((h.coverage for h in candidates[1:]), default=0.0)
         lead = hits[0].coverage if hits else 0.0
         if signals is not None and not self.answerability.answers(signals, self.config.answer_threshold):
@@ -192,6 +202,9 @@ class TurnPipeline:
         named = identifiers(query)
         holding: list = []
         missing = False
+        listed = self._listed(query)
+        if listed is not None:  # the pack lists this very question under an entry: that entry answers it
+            named, holding = [], [listed]
         for ident in named:
             found = holders(ident, self.index.entries())
             if not found:
@@ -203,9 +216,17 @@ class TurnPipeline:
             return [], False, missing
         judged = sorted(self.judge.judge(query, pool), key=lambda j: j.probability, reverse=True)
         decided = len(holding) == 1
+        if listed is not None:  # the author's question is about the entry as a whole: said from its start
+            judged = [Judgement(j.entry, j.probability, windows(j.entry)[0]) if j.entry.id == listed.id else j
+                      for j in judged]
         if holding:  # identifiers outrank meaning: their holders first, by the judge among themselves
             judged = [j for j in judged if j.entry in holding] + [j for j in judged if j.entry not in holding]
         return judged, decided, missing
+
+    def _listed(self, question: str):
+        """The entry whose section lists this question ("? When are you open?" under Opening hours), if any."""
+        ident = self.index.asked().get(asked_key(question))
+        return next((e for e in self.index.entries() if e.id == ident), None) if ident else None
 
     def _likelier_reading(self, question: str, query: str, candidates: Sequence[Hit], judged):
         """A follow-up is judged read alone as well as with the last question, and the reading the judge is
@@ -217,6 +238,24 @@ class TurnPipeline:
         if own is None or top(own) < top(judged):
             return query, judged, candidates
         return question, own, own_hits
+
+    def _on_subject(self, judged, question: str, session_id: str):
+        """A follow-up ("and for kids?", "is it open on sundays?") is about the entry the visitor was last
+        answered from (or chose): that entry goes first and decides, as a named identifier would, when the
+        judge, reading it with the last question, finds it likely enough and at least half as likely as its best. Its window is
+        the one the follow-up read alone finds, when that reading is surer ("where does it go from")."""
+        ranked, decided, missing = judged
+        if decided or not ranked or self._context is None or self._context[0] != session_id \
+                or not self._context[2]:
+            return judged
+        subject = self._context[2]
+        mine = next((j for j in ranked if j.entry.id == subject), None)
+        if mine is None or mine.probability < max(SUBJECT_FLOOR, SUBJECT_SHARE * ranked[0].probability):
+            return judged
+        alone = self.judge.judge(question, [mine.entry])[0]
+        if alone.probability > mine.probability:
+            mine = alone
+        return [mine] + [j for j in ranked if j.entry.id != subject], True, missing
 
     def _off_topic(self, query: str, judged) -> bool:
         """Nothing at the venue is meant: the question reads as off topic, and no entry is likely to answer it."""
@@ -290,7 +329,7 @@ class TurnPipeline:
                          [c.entry_id], more=rest, note="chosen from 'did you mean'")
             emit(Token(ans.answer))
             emit(Chosen(offered.question, c.entry_id, session_id, ids))
-            self._context = (session_id, offered.question)
+            self._context = (session_id, offered.question, c.entry_id)
         emit(Answered(ans, session_id))
         return ans
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Protocol, Sequence
+from typing import Iterator, Mapping, Protocol, Sequence
 
 from dataclasses import dataclass
 
@@ -29,6 +29,9 @@ class KnowledgeIndex(Protocol):
 
     def sentence_similarity(self, question: str, entry: Entry) -> Sequence[float]:
         """One cosine per sentence of ``entry``'s body; [] when unavailable."""
+
+    def asked(self) -> Mapping[str, str]:
+        """Questions the pack lists under an entry ("? " lines in its section), by ``asked_key``: entry id."""
 
 
 class LanguageModel(Protocol):

@@ -60,6 +60,12 @@ def content_terms(text: str) -> list[str]:
     return list(seen)
 
 
+def asked_key(question: str) -> str:
+    """A question as the pack's listed questions are matched: case, accents, punctuation and spacing ignored."""
+    plain = unicodedata.normalize("NFKD", question).encode("ascii", "ignore").decode()
+    return " ".join(words(plain))
+
+
 def validate_question(raw: str | bytes, max_chars: int) -> str:
     """Return a clean question or raise ``InputError`` with a code the UI and CLI can show."""
     if isinstance(raw, (bytes, bytearray)):

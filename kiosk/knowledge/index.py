@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from kiosk.domain.models import Entry
-from kiosk.domain.text import sentences, stem, words
+from kiosk.domain.text import asked_key, sentences, stem, words
 from kiosk.errors import KnowledgeError, ModelError, StorageError
 from kiosk.knowledge.pack import Pack, load_pack
 from kiosk.store.private import create_private
@@ -69,6 +69,7 @@ class KnowledgeIndex:
         except (sqlite3.Error, OSError) as exc:
             raise StorageError("knowledge_db", f"cannot open knowledge index {self.path}: {exc}") from exc
         self._cache: tuple[str, tuple[Entry, ...]] | None = None
+        self._asked_map: tuple[str, dict[str, str]] | None = None
 
     def meta(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT key, value FROM pack_meta"))
@@ -80,6 +81,14 @@ class KnowledgeIndex:
 
     def version(self) -> str:
         return self.meta().get("version", "")
+
+    def asked(self) -> dict[str, str]:
+        """The questions the pack lists under its entries, by ``asked_key``: entry id."""
+        v = self.version()
+        if self._asked_map is None or self._asked_map[0] != v:
+            pairs = json.loads(self.meta().get("asked", "[]"))
+            self._asked_map = (v, {asked_key(q): ident for q, ident in pairs if asked_key(q)})
+        return self._asked_map[1]
 
     def entries(self) -> Sequence[Entry]:
         v = self.version()
@@ -185,7 +194,8 @@ class KnowledgeIndex:
                 self.db.executemany("INSERT INTO pack_meta VALUES (?, ?)", [
                     ("version", pack.version), ("title", pack.title), ("path", pack.path),
                     ("entries", str(len(pack.entries))), ("schema", INDEX_SCHEMA), ("origin", origin),
-                    ("suggestions", json.dumps(list(pack.suggestions)))]
+                    ("suggestions", json.dumps(list(pack.suggestions))),
+                    ("asked", json.dumps([list(p) for p in pack.asked]))]
                     + ([("embed_model", self.embedder.model_id)] if self.embedder is not None else []))
                 seen = pack if origin == CONFIGURED else configured
                 if seen is not None:

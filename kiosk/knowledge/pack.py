@@ -22,6 +22,7 @@ class Pack:
     entries: tuple[Entry, ...]
     path: str
     suggestions: tuple[str, ...] = ()  # questions the attract screen offers ("? " lines before any section)
+    asked: tuple[tuple[str, str], ...] = ()  # (question, entry id): "? " lines inside an entry's section
 
 
 def _slug(text: str) -> str:
@@ -31,6 +32,7 @@ def _slug(text: str) -> str:
 
 MAX_SUGGESTIONS = 8
 MAX_SUGGESTION_CHARS = 80
+MAX_QUESTION_CHARS = 300
 
 
 def suggested_questions(text: str) -> list[str]:
@@ -44,11 +46,14 @@ def suggested_questions(text: str) -> list[str]:
     return found
 
 
-def parse_markdown(text: str, stem: str) -> tuple[str, list[Entry]]:
+def parse_markdown(text: str, stem: str, asked: list[tuple[str, str]] | None = None) -> tuple[str, list[Entry]]:
+    """The file's title and entries; ``? question`` lines inside a section are questions that entry answers
+    (the pack author's, or visitors' own wording added by the curator), collected into ``asked``."""
     title = ""
     entries: list[Entry] = []
     heading: str | None = None
     body: list[str] = []
+    questions: list[str] = []
     used: set[str] = set()
 
     def flush() -> None:
@@ -67,13 +72,17 @@ def parse_markdown(text: str, stem: str) -> tuple[str, list[Entry]]:
             n += 1
         used.add(ident)
         entries.append(Entry(ident, heading, content, title))
+        if asked is not None:
+            asked.extend((q, ident) for q in questions)
 
     for line in text.splitlines():
         if line.startswith("## "):
             flush()
-            heading, body = line[3:].strip(), []
+            heading, body, questions = line[3:].strip(), [], []
         elif line.startswith("# ") and heading is None and not title:
             title = line[2:].strip()
+        elif heading is not None and line.startswith("? ") and line[2:].strip():
+            questions.append(line[2:].strip()[:MAX_QUESTION_CHARS])
         elif heading is not None:
             body.append(line)
     flush()
@@ -92,6 +101,7 @@ def load_pack(directory: str | Path) -> Pack:
     entries: list[Entry] = []
     pack_title = ""
     suggestions: list[str] = []
+    asked: list[tuple[str, str]] = []
     for path in files:
         try:
             raw = path.read_bytes()
@@ -106,7 +116,7 @@ def load_pack(directory: str | Path) -> Pack:
         except UnicodeDecodeError as exc:
             raise KnowledgeError("pack_encoding", f"{path} is not UTF-8 text") from exc
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        title, found = parse_markdown(text, path.stem)
+        title, found = parse_markdown(text, path.stem, asked)
         if path.stem == "index" or not pack_title:  # index.md names the pack; else the first file does
             pack_title = title or pack_title
         entries.extend(found)
@@ -114,4 +124,4 @@ def load_pack(directory: str | Path) -> Pack:
     if not entries:
         raise KnowledgeError("pack_empty", f"knowledge pack {root} has no '## ' sections")
     return Pack(pack_title or root.name, digest.hexdigest()[:16], tuple(entries), str(root.resolve()),
-                tuple(suggestions[:MAX_SUGGESTIONS]))
+                tuple(suggestions[:MAX_SUGGESTIONS]), tuple(asked))

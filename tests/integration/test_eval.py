@@ -19,11 +19,12 @@ def test_eval_set_accuracy(real_kiosk):
           f"{report.uncovered_accuracy:.1%}, routes {report.sources}")
     for f in report.failures:
         print("  ", f)
-    # Since the answer judge (issue 22) some covered questions are offered as choices rather than answered:
-    # measured 34/45 right first time, the rest but one within one choice.
-    assert report.covered_accuracy >= 0.7, report.failures
-    assert report.covered_within >= 0.9 * report.covered_total, report.failures
-    assert report.uncovered_accuracy >= 0.8, report.failures
+    # The answer judge decides by default (issue 22): where it is unsure it offers "did you mean ...?" rather than
+    # answering, so fewer covered questions are right first time and none is answered wrongly. Measured
+    # 2026-12-06: 27/45 right first time, 45/45 within one choice, 25/25 uncovered never stated as fact.
+    assert report.covered_accuracy >= 0.55, report.failures
+    assert report.covered_within >= 0.95 * report.covered_total, report.failures
+    assert report.uncovered_accuracy >= 0.9, report.failures
 
 
 def test_every_answer_is_metered_and_escalations_are_in_the_outbox(real_kiosk):

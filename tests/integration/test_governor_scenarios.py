@@ -33,7 +33,7 @@ def scenario(tmp_path):
     readings = tmp_path / "readings.json"
     readings.write_text(json.dumps(GOOD))
     cfg = load_config(None, env={"KIOSK_DATA_DIR": str(tmp_path / "data"), "KIOSK_CONFIG": "",
-                                 "KIOSK_TURN_COMPOSE": "1",
+                                 "KIOSK_TURN_COMPOSE": "1", **OLDER_DECISION,
                                  "KIOSK_RESOURCES_EMULATE": str(readings), "KIOSK_RESOURCES_RECOVER_S": "60"})
     clock = ManualClock()
     kiosk = Kiosk(cfg, clock=clock)
@@ -45,7 +45,9 @@ def set_readings(path, **changes):
     path.write_text(json.dumps({**GOOD, **changes}))
 
 
-QUESTION = "Is there somewhere to store my backpack?"  # routed to the LLM when it is loaded
+QUESTION = "Is there somewhere to store my backpack?"  # routed to the LLM when it is loaded (older decision)
+OLDER_DECISION = {"KIOSK_TURN_JUDGE": "0"}  # the signals model sends partial matches to the model: the governor's
+# unloading and reloading of it is what these tests are about (the judge's own flows: test_answer_judge.py)
 
 
 def test_memory_pressure_unloads_the_model_and_recovery_reloads_it(scenario):
@@ -82,7 +84,7 @@ def test_low_battery_reduces_and_answers_keep_coming(scenario):
 
 def test_a_stalled_generation_is_answered_heuristically(tmp_path):
     cfg = load_config(None, env={"KIOSK_DATA_DIR": str(tmp_path / "d"), "KIOSK_CONFIG": "", "KIOSK_TURN_COMPOSE": "1",
-                                 "KIOSK_TURN_GENERATION_BUDGET_S": "0.02"})
+                                 "KIOSK_TURN_GENERATION_BUDGET_S": "0.02", **OLDER_DECISION})
     kiosk = Kiosk(cfg)
     try:
         a = kiosk.ask(QUESTION)
