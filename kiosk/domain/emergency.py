@@ -70,7 +70,8 @@ _WORDS = {
         r"\b(?:on fire|there'?s a fire|a fire (?:in|at|near|by|on)|caught fire|fire in the|flames (?:are|coming|everywhere|near|in|by|from)|see flames|(?:gone|went) up in flames|"
         r"smoke (?:is )?(?:coming|pouring|everywhere|billowing|rising)|see smoke|(?:is|are|'s) smoking|"
         r"(?:smell|smelling|smells) (?:like |of )?(?:burning|smoke|gas)|burning (?:smell|plastic|rubber)|"
-        r"(?:is|are|'s) burning|gas leak|alarm(?:'s| is)? (?:is )?(?:going off|ringing|sounding|blaring|beeping)|"
+        r"(?:is|are|'s) burning|gas leak|(?:alarm|siren)s?(?:'s| is| are)? (?:is |are )?(?:going off|ringing|sounding|"
+        r"blaring|beeping|wailing|howling)|"
         r"bell (?:is )?ringing (?:non-?stop|and)|bells (?:are )?ringing (?:everywhere|all over|non-?stop)|"
         r"something(?:'s| is) burning|full of smoke|smoky|sparks (?:are |coming|flying)|sparking|"
         r"(?:is |are |'s )?melting (?:plastic|wires?|cables?)|(?:plug|socket|wire|wires|cable|cables|heater|"
@@ -125,6 +126,12 @@ def recognise(question: str, sense: EmergencySense | None) -> EmergencyKind | No
     return sense.kind_by_meaning(question)
 
 
+# A heading that names a safety entry outright, looked for before ENTRY's wider words ("Prop weapons" is a
+# costume rule that names a weapon, not where to go when someone has a knife).
+FIRST = {
+    EmergencyKind.THREAT: re.compile(r"\b(?:security|suspicious|unattended|threat\w*|violen\w*|lockdown|run,? hide)\b",
+                                     re.IGNORECASE),
+}
 # What an entry of each kind says about itself (heading first, then body).
 ENTRY = {
     EmergencyKind.LOST_PERSON: re.compile(

@@ -42,6 +42,10 @@ _INJECTION = re.compile(
 _ABUSE = re.compile(
     r"\b(useless|stupid|idiot\w*|dumb|moron\w*|shut up|hate you|f+u+c+k\w*|shit\w*|crap|bitch\w*|bastard\w*|"
     r"piece of (junk|crap|rubbish))\b", re.IGNORECASE)
+_AMOUNT = (r"(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|half|"
+           r"halves|thirds?|quarters?|fifths?|eighths?|tenths?)")
+_MONEY = (r"(?:euros?|eur|dollars?|bucks|usd|aud|cad|nzd|pounds?|quid|gbp|sterling|yen|francs?|rand|pesos?|"
+          r"kroner|krona|zloty)")
 _CHORE = re.compile(
     r"^\s*(can you |could you |please )*(write|compose|solve|translate|summari[sz]e|calculate|sing|draw|"
     r"generate|tell me (a|an|some) (joke|story|poem|riddle))\b|\b(my|for my) (maths?|math|english|science|"
@@ -52,7 +56,16 @@ _CHORE = re.compile(
     r"\bhow many (?:ounces|oz|grams|kilos?|pounds|lbs|inches|centimet\w+|cm|millimet\w+|feet|foot|yards|metres|meters|"
     r"miles|kilomet\w+|km|pints|litres|liters|gallons|cups|teaspoons|tablespoons|seconds|minutes|hours|days|weeks) "
     r"(?:are )?in (?:a|an|one) (?:ounce|oz|gram|kilo\w*|pound|lb|inch|centimet\w+|cm|foot|yard|metre|meter|mile|"
-    r"kilomet\w+|km|pint|litre|liter|gallon|cup|tablespoon|minute|hour|day|week|month|year|leap year)\b", re.IGNORECASE)
+    r"kilomet\w+|km|pint|litre|liter|gallon|cup|tablespoon|minute|hour|day|week|month|year|leap year)\b|"
+    # sums in words ("what's two thirds plus a half") and money conversions ("what's 20 dollars in euros")
+    rf"^\s*(?:what(?:'?s| is)|whats|how much is|work out)\s+{_AMOUNT}(?: {_AMOUNT}){{0,2}} (?:plus|minus|times|"
+    rf"divided by|multiplied by|add|take away) {_AMOUNT}(?: {_AMOUNT}){{0,2}}\s*[?.!]*\s*$|"
+    rf"^\s*(?:what(?:'?s| is)|whats|how much is|convert)\s+[€$£]?\d+(?:[.,]\d+)? ?{_MONEY}?\s+(?:in|into|to) "
+    rf"(?:(?:us|american|canadian|aussie|australian|nz|new zealand) )?{_MONEY}\s*[?.!]*\s*$|"
+    # the forecast: "is it gonna rain tomorrow", "will it snow in leeds this weekend", "weather forecast"
+    r"\b(?:gonna|going to|will it|is it going to|is it gonna) (?:rain|snow|pour|be sunny|be (?:hot|cold|warm|windy) "
+    r"(?:today|tomorrow|tonight|later|this))\b.*\b(?:today|tomorrow|tonight|later|this (?:afternoon|evening|"
+    r"morning|weekend)|on \w+day)\b|\bweather forecast\b", re.IGNORECASE)
 _SAFETY = re.compile(
     r"\b(lost|missing) (my |our |a )?(child|children|son|daughter|kid|kids|boy|girl|toddler|baby)\b|"
     r"\b(can'?t|cannot|can not) find (my |our )?(child|son|daughter|kid|kids|little (one|boy|girl)|boy|girl|"

@@ -15,7 +15,7 @@ from kiosk.domain.answer_type import can_answer, expected_type
 from kiosk.domain.answerability import FITTED, Answerability, Signals
 from kiosk.domain.breaker import CircuitBreaker
 from kiosk.domain.decide import Policy, Verdict, verdict
-from kiosk.domain.emergency import ENTRY as SAFETY_ENTRY, EmergencyKind, EmergencySense, built_in, recognise
+from kiosk.domain.emergency import ENTRY as SAFETY_ENTRY, FIRST as SAFETY_FIRST, EmergencyKind, EmergencySense, built_in, recognise
 from kiosk.domain.events import (Answered, Chosen, Emitter, Escalated, Failed, FellBack, Retracted, Retrieved,
                                  Token, TurnListener, fail_code)
 from kiosk.domain.grounding import GroundingGate
@@ -352,9 +352,10 @@ class TurnPipeline:
         best-ranked candidate of that kind before any other."""
         wanted = SAFETY_ENTRY[kind]
         entries = [h.entry for h in candidates] + list(self.index.entries())
-        for e in entries:
-            if wanted.search(e.heading):
-                return e
+        for heading_says in (SAFETY_FIRST.get(kind, wanted), wanted):
+            for e in entries:
+                if heading_says.search(e.heading):
+                    return e
         # else an entry whose text is about it (two different words of that kind: a shower entry that says its
         # door codes are for security is not the security entry), but never lost property (things, not people)
         return next((e for e in entries if len({m.lower() for m in wanted.findall(e.body)}) >= 2

@@ -40,6 +40,13 @@ def make(**cfg):
     ("is the 10 x 10 room free?", Intent.QUESTION),
     ("how many minutes in a swim session?", Intent.QUESTION),
     ("Is there a first-floor café?", Intent.QUESTION),
+    ("what is one half plus three quarters", Intent.OFF_TOPIC),
+    ("whats 20 quid in euros?", Intent.OFF_TOPIC),
+    ("how much is $40 in canadian dollars", Intent.OFF_TOPIC),
+    ("is it going to snow in denver tonight", Intent.OFF_TOPIC),
+    ("what's the price plus the booking fee?", Intent.QUESTION),
+    ("do you take euros?", Intent.QUESTION),
+    ("what happens to the tour if it rains?", Intent.QUESTION),
 ])
 def test_classify(text, intent):
     assert classify(text) is intent
@@ -57,6 +64,20 @@ def test_an_entry_that_mentions_security_in_passing_is_not_the_security_entry():
                      venue="Test Museum", listeners=[FakeLog()])
     a = p.answer("a man over there is waving a knife at people")
     assert a.emergency == "threat" and a.entry_ids == [] and "999" in a.answer and "door code" not in a.answer
+
+
+def test_a_rule_that_names_a_weapon_is_not_the_security_entry():
+    pack = PACK + [Entry("r#props", "Prop weapons", "Every prop weapon must be peace-bonded at the desk. Security may "
+                         "refuse any prop."),
+                   Entry("s#security", "Security and suspicious items", "Tell any steward or call security on 555.")]
+    p = TurnPipeline(FakeIndex(pack), FixedModel(None), StepClock(), TurnConfig(), listeners=[FakeLog()])
+    a = p.answer("a guy in the queue has pulled a real knife")
+    assert a.emergency == "threat" and a.entry_ids == ["s#security"]
+
+
+def test_a_siren_going_off_is_a_fire_emergency():
+    p, _ = make()
+    assert p.answer("theres a siren blaring everywhere, where do we go").emergency == "fire"
 
 
 def test_off_topic_is_declined_politely_metered_and_not_passed_on():
