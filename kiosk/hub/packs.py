@@ -49,7 +49,7 @@ def write_dir(files: dict[str, str], directory: str | Path) -> Path:
     return root
 
 
-def _save(engine: Engine, name: str, files: dict[str, str], user: str, note: str) -> int:
+def save_version(engine: Engine, name: str, files: dict[str, str], user: str, note: str) -> int:
     for _ in range(5):  # two staff members saving at once: the second gets the next version
         with engine.begin() as c:
             v = (c.execute(select(func.max(packs.c.version)).where(packs.c.name == name)).scalar() or 0) + 1
@@ -63,7 +63,7 @@ def _save(engine: Engine, name: str, files: dict[str, str], user: str, note: str
 
 
 def import_dir(engine: Engine, name: str, directory: str | Path, user: str) -> int:
-    return _save(engine, name, read_dir(directory), user, f"imported from {Path(directory).name}")
+    return save_version(engine, name, read_dir(directory), user, f"imported from {Path(directory).name}")
 
 
 def latest(engine: Engine, name: str, version: int | None = None):
@@ -99,4 +99,4 @@ def add_entry(engine: Engine, name: str, heading: str, body: str, user: str) -> 
     row = latest(engine, name)
     if row is None:
         raise PackError("no_pack", f"no pack named {name!r}: import one first (kiosk hub pack import DIR)")
-    return _save(engine, name, with_entry(row.files, heading, body), user, f"entry {heading[:80]!r} by {user}")
+    return save_version(engine, name, with_entry(row.files, heading, body), user, f"entry {heading[:80]!r} by {user}")

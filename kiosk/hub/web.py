@@ -266,9 +266,11 @@ def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: 
             return to_login()
         from kiosk.hub.packs import names
 
+        from kiosk.hub.wording import chosen
+
         return page("questions.html", s=s, tab="questions", groups=reports.question_groups(engine),
                     recent=queue.recent(engine), done=request.query_params.get("answered", ""),
-                    packs=[p.name for p in names(engine)])
+                    packs=[p.name for p in names(engine)], chosen=chosen(engine))
 
     @app.post("/questions/answer")
     async def answer(request: Request):

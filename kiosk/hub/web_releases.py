@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 
 from kiosk.config import HubConfig
-from kiosk.hub import packs, releases
+from kiosk.hub import packs, releases, wording
 from kiosk.hub.queue import recent, review_queue
 from kiosk.hub.tables import devices
 
@@ -70,6 +70,21 @@ def install_releases(app: FastAPI, engine: Engine, hub: HubConfig, ctx) -> None:
             return PlainTextResponse(f"the preview failed: {getattr(exc, 'message', exc)}", status_code=400)
         return ctx.page("preview.html", s=s, tab="questions", pack=name, version=row.version, heading=heading,
                         answer=body, changes=changes, changed=[c for c in changes if c.changed])
+
+    @app.post("/packs/wording")
+    async def wording_posted(request: Request):
+        """List a visitor's wording under the entry they chose from "did you mean ...?": the pack's next
+        version, to publish like any other (Releases)."""
+        got = await ctx.guarded(request)
+        if isinstance(got, Response):
+            return got
+        s, form = got
+        name, entry_id, question = _first(form, "pack"), _first(form, "entry"), _first(form, "question")
+        try:
+            v = await run_in_threadpool(wording.add_question, engine, name, entry_id, question, s.user)
+        except packs.PackError as exc:
+            return PlainTextResponse(exc.message, status_code=400)
+        return back("/releases", f"{name} version {v} lists {question!r} under {entry_id}: publish it below")
 
     @app.get("/releases")
     def releases_page(request: Request):

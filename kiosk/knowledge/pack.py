@@ -25,7 +25,7 @@ class Pack:
     asked: tuple[tuple[str, str], ...] = ()  # (question, entry id): "? " lines inside an entry's section
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "entry"
 
@@ -65,10 +65,10 @@ def parse_markdown(text: str, stem: str, asked: list[tuple[str, str]] | None = N
         if len(content) > MAX_ENTRY_CHARS:
             raise KnowledgeError("entry_too_long", f"{stem}.md: section '{heading}' is over "
                                  f"{MAX_ENTRY_CHARS} characters; split it into smaller sections")
-        ident = f"{stem}#{_slug(heading)}"
+        ident = f"{stem}#{slug(heading)}"
         n = 2
         while ident in used:
-            ident = f"{stem}#{_slug(heading)}-{n}"
+            ident = f"{stem}#{slug(heading)}-{n}"
             n += 1
         used.add(ident)
         entries.append(Entry(ident, heading, content, title))
