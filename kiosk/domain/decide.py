@@ -1,5 +1,7 @@
 """What the answer judge's probabilities decide (kiosk.domain.pipeline, ``_with_judge``): the best entry's
-combined score (judge 0.7, retrieval 0.3) at ``answer_at`` and ``margin`` ahead of the next answers;
+combined score (judge 0.7, retrieval 0.3) at ``answer_at`` and ``margin`` ahead of the next answers, as does
+the judge alone when it is very sure of one entry (``alone_at``, ``alone_margin``: "can we eat our own
+sandwiches?" found by meaning in the café entry, whose words retrieval scores low);
 else, with some entry at ``offer_at``, the ``choices`` likeliest are offered as "did you mean ...?"; else the
 question is passed on. Chosen on six dev venues the judge never trained on, for at most 2% of in-scope
 questions answered wrongly and about 10% of unanswerable ones stated as fact (models/judge/README.md);
@@ -21,6 +23,8 @@ class Policy:
     margin: float = 0.3        # ... and its lead over the next entry
     offer_at: float = 0.05     # the judge below this for every entry: pass on
     choices: int = 3
+    alone_at: float = 0.9      # the judge this sure of one entry ...
+    alone_margin: float = 0.5  # ... and this far ahead of the next answers, whatever retrieval's score
 
 
 class Verdict(Enum):
@@ -54,9 +58,14 @@ def verdict(ranked: Sequence[T], probability: Callable[[T], float], fused: Calla
     by_identifier = decided and bool(ranked) and probability(ranked[0]) >= offer_at
     if by_identifier:
         likely = list(ranked)  # a named identifier held by one entry: that entry first
+    by_judge = sorted(ranked, key=lambda c: -probability(c))
+    judge_alone = len(by_judge) > 0 and probability(by_judge[0]) >= policy.alone_at and \
+        probability(by_judge[0]) - (probability(by_judge[1]) if len(by_judge) > 1 else 0.0) >= policy.alone_margin
+    if judge_alone and not by_identifier:
+        likely = by_judge
     sure = [mix(c) for c in likely[:2]]
     lead = sure[0] - (sure[1] if len(sure) > 1 else 0.0) if sure else 0.0
-    if likely and not missing and (by_identifier or sure[0] >= answer_at and lead >= policy.margin) \
+    if likely and not missing and (by_identifier or judge_alone or sure[0] >= answer_at and lead >= policy.margin) \
             and answerable(likely[0]):
         return Decision(Verdict.ANSWER, likely, sure[0])
     if likely and max(probability(c) for c in likely) >= offer_at:

@@ -17,6 +17,13 @@ def test_sure_and_ahead_answers_from_the_best():
     assert abs(d.sure - (0.85 * 0.99 + 0.15 * 0.9)) < 1e-9
 
 
+def test_a_judge_very_sure_of_one_entry_answers_whatever_retrieval_says():
+    d = decide([("a", 0.4, 0.9), ("b", 0.96, 0.1), ("c", 0.2, 0.5)])
+    assert d.verdict is Verdict.ANSWER and d.likely[0][0] == "b"
+    assert decide([("a", 0.6, 0.9), ("b", 0.96, 0.1)]).verdict is Verdict.CLARIFY  # not far enough ahead
+    assert decide([("b", 0.96, 0.1)], missing=True).verdict is Verdict.CLARIFY
+
+
 def test_sure_of_two_at_once_offers_both():
     d = decide([("a", 0.99, 0.9), ("b", 0.95, 0.9), ("c", 0.01, 0.1), ("d", 0.5, 0.0)])
     assert d.verdict is Verdict.CLARIFY and [c[0] for c in d.likely] == ["a", "b", "d"]
