@@ -59,7 +59,8 @@ def verdict(ranked: Sequence[T], probability: Callable[[T], float], fused: Calla
     if by_identifier:
         likely = list(ranked)  # a named identifier held by one entry: that entry first
     by_judge = sorted(ranked, key=lambda c: -probability(c))
-    judge_alone = len(by_judge) > 0 and probability(by_judge[0]) >= policy.alone_at and \
+    alone_at = max(policy.alone_at, answer_at)  # a stricter answer line ([turn] judge_answer_at) holds here too
+    judge_alone = len(by_judge) > 0 and probability(by_judge[0]) >= alone_at and \
         probability(by_judge[0]) - (probability(by_judge[1]) if len(by_judge) > 1 else 0.0) >= policy.alone_margin
     if judge_alone and not by_identifier:
         likely = by_judge

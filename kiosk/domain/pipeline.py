@@ -26,6 +26,7 @@ from kiosk.domain.kinds import Reason, Route, Tier
 from kiosk.domain.models import Answer, Choice, Hit, Piece
 from kiosk.domain.passages import WHOLE_UP_TO, entry_sentences, rest_of, windows
 from kiosk.domain.ports import AnswerJudge, Clock, Judgement, KnowledgeIndex, ModelSlot
+from kiosk.domain.redact import without_contacts
 from kiosk.domain.retrieval import Fusion, TermStats, fuse, score
 from kiosk.domain.text import asked_key, content_terms, validate_question, whole_sentences
 from kiosk.errors import KioskError
@@ -108,8 +109,9 @@ class TurnPipeline:
         self._offer = None  # a new question closes any open "did you mean ...?"
         # by meaning only while retrieval has meaning (the minimal tier frees the embedding model)
         emergency = recognise(question, self.sense if getattr(self.index, "dense", True) else None)
-        intent = Intent.SAFETY if emergency is not None else classify(question)
-        query = self._resolve(question, session_id) if intent is Intent.QUESTION else question
+        asked = without_contacts(question) or question  # what is asked: contact details say nothing about it
+        intent = Intent.SAFETY if emergency is not None else classify(asked)
+        query = self._resolve(asked, session_id) if intent is Intent.QUESTION else asked
         candidates = self.retrieve(query) if intent is not Intent.OFF_TOPIC else []
         hits = candidates[: self.top_k]
         emit(Retrieved(question, tuple(hits)))
@@ -118,11 +120,11 @@ class TurnPipeline:
         llm = self.models.current() if tier.uses_model else None
         use_llm = llm is not None and self.breaker.allow(start)
         judged = self._judged(query, candidates) if intent is Intent.QUESTION and signals is not None else None
-        if judged is not None and query != question:
-            query, judged, candidates = self._likelier_reading(question, query, candidates, judged)
+        if judged is not None and query != asked:
+            query, judged, candidates = self._likelier_reading(asked, query, candidates, judged)
             hits = candidates[: self.top_k]
-            if query != question:  # read as a follow-up: the entry the visit is about answers it when it can
-                judged = self._on_subject(judged, question, session_id)
+            if query != asked:  # read as a follow-up: the entry the visit is about answers it when it can
+                judged = self._on_subject(judged, asked, session_id)
 
         if emergency is not None:
             ans = self._emergency(question, emergency, candidates, tier, best)

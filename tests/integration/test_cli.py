@@ -65,7 +65,7 @@ def test_stdin_batch_answers_each_line_and_reports_bad_ones(isolated_env):
     assert [o.get("error", {}).get("code") for o in objs[1:4]] == [
         "empty_question", "binary_input", "question_too_long"]
     assert objs[4]["escalated"] is True
-    assert set(objs[5]) == FIELDS
+    assert FIELDS <= set(objs[5]) <= FIELDS | {"choices"}  # a question in French may get "did you mean ...?"
     assert rc == 2  # some lines were refused; all the others were answered
     rc, out, _ = kiosk("status", "--json")
     status = json.loads(out)
@@ -78,7 +78,7 @@ def test_a_missing_model_still_answers_from_the_pack(isolated_env):
     rc, out, err = kiosk("ask", "--json", "Is there a student discount?", env=env)
     assert rc == 0, err
     obj = lines(out)[0]
-    assert obj["tier"] == "minimal" and obj["source"] == "heuristic" and "9 euros" in obj["answer"]
+    assert obj["tier"] == "minimal" and obj["source"] in {"heuristic", "knowledge"} and "9 euros" in obj["answer"]
     rc, out, _ = kiosk("status", "--json", env=env)
     assert json.loads(out)["model"]["error"]["code"] == "model_missing"
 

@@ -62,3 +62,11 @@ def test_all_the_forms_in_one_question_leave_nothing_behind():
     for gone in ("alice", "smith", "123", "12/27", "Baker", "6XE", "hunter2", "1234"):
         assert gone not in out, (gone, out)
     assert sum(counts.values()) == 8, counts
+
+
+def test_what_is_asked_is_read_without_contact_details_but_keeps_venue_numbers():
+    from kiosk.domain.redact import without_contacts
+
+    assert without_contacts("Is there a pool? Mail me at anna.b@example.org") == "Is there a pool? Mail me at"
+    assert without_contacts("ring me on +44 7700 900123 re the shop") == "ring me on re the shop"
+    assert without_contacts("where is object 1217 or gate 14?") == "where is object 1217 or gate 14?"
