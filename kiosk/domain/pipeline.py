@@ -15,7 +15,8 @@ from kiosk.domain.answer_type import can_answer, expected_type
 from kiosk.domain.answerability import FITTED, Answerability, Signals
 from kiosk.domain.breaker import CircuitBreaker
 from kiosk.domain.decide import Policy, Verdict, verdict
-from kiosk.domain.emergency import ENTRY as SAFETY_ENTRY, FIRST as SAFETY_FIRST, EmergencyKind, EmergencySense, built_in, recognise
+from kiosk.domain.emergency import (ENTRY as SAFETY_ENTRY, FIRST as SAFETY_FIRST, EmergencyKind, EmergencySense,
+                                    built_in, recognise)
 from kiosk.domain.events import (Answered, Chosen, Emitter, Escalated, Failed, FellBack, Retracted, Retrieved,
                                  Token, TurnListener, fail_code)
 from kiosk.domain.grounding import GroundingGate
@@ -244,8 +245,9 @@ class TurnPipeline:
     def _on_subject(self, judged, question: str, session_id: str):
         """A follow-up ("and for kids?", "is it open on sundays?") is about the entry the visitor was last
         answered from (or chose): that entry goes first and decides, as a named identifier would, when the
-        judge, reading it with the last question, finds it likely enough and at least half as likely as its best. Its window is
-        the one the follow-up read alone finds, when that reading is surer ("where does it go from")."""
+        judge, reading it with the last question, finds it likely enough and at least half as likely as its
+        best. Its window is the one the follow-up read alone finds, when that reading is surer ("where does
+        it go from")."""
         ranked, decided, missing = judged
         if decided or not ranked or self._context is None or self._context[0] != session_id \
                 or not self._context[2]:
