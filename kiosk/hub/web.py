@@ -266,11 +266,12 @@ def install_dashboard(app: FastAPI, engine: Engine, hub: HubConfig, public_url: 
             return to_login()
         from kiosk.hub.packs import names
 
-        from kiosk.hub.wording import chosen
+        from kiosk.hub.wording import chosen, mark_listed
 
+        held = names(engine)
         return page("questions.html", s=s, tab="questions", groups=reports.question_groups(engine),
                     recent=queue.recent(engine), done=request.query_params.get("answered", ""),
-                    packs=[p.name for p in names(engine)], chosen=chosen(engine))
+                    packs=[p.name for p in held], chosen=mark_listed(chosen(engine), [p.files for p in held]))
 
     @app.post("/questions/answer")
     async def answer(request: Request):

@@ -45,6 +45,23 @@ def chosen(engine: Engine, days: float = 30, now: datetime | None = None, limit:
     return sorted(by.values(), key=lambda c: (-c.times, c.question))[:limit]
 
 
+def listed(files: dict[str, str]) -> set[tuple[str, str]]:
+    """(``asked_key`` of the question, entry id) for every question the pack's files list under an entry."""
+    out: set[tuple[str, str]] = set()
+    for name, text in files.items():
+        if name.endswith(".md"):
+            asked: list[tuple[str, str]] = []
+            parse_markdown(text, name[:-3], asked)
+            out |= {(asked_key(q), ident) for q, ident in asked}
+    return out
+
+
+def mark_listed(rows: list[Chosen], packs_files: list[dict[str, str]]) -> list[tuple[Chosen, bool]]:
+    """Each row with whether the newest version of some pack already lists its question under its entry."""
+    known = set().union(*(listed(f) for f in packs_files)) if packs_files else set()
+    return [(c, (asked_key(c.question), c.entry_id) in known) for c in rows]
+
+
 def with_question(files: dict[str, str], entry_id: str, question: str) -> dict[str, str]:
     """The pack's files with ``question`` listed under the entry ``entry_id`` (file stem # heading slug), just
     below its heading; unchanged when that entry already lists it."""

@@ -42,11 +42,12 @@ def test_a_visitors_chosen_wording_becomes_a_question_the_pack_answers(tmp_path)
         assert web.post("/login", data={"name": "ops", "password": PASSWORD}).status_code == 303
         page = until(lambda: (lambda t: QUESTION in t and t)(web.get("/questions").text), 60,
                      why="the choice synced to the hub's Questions page")
-        assert ENTRY in page
+        assert ENTRY in page and "List under this entry" in page and "listed in the newest" not in page
         csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
         form = {"csrf": csrf, "pack": "harbourlight", "entry": ENTRY, "question": QUESTION}
         r = web.post("/packs/wording", data=form)
         assert r.status_code == 303 and "version%202" in r.headers["location"], r.headers
+        assert "listed in the newest pack version" in web.get("/questions").text
         assert web.post("/packs/wording", data={**form, "entry": "facilities#no-such"}).status_code == 400
         assert web.post("/packs/wording", data={**form, "csrf": "forged"}).status_code == 403
 
