@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 SAMPLE_PIN = "1357"
-SAMPLE_UTTERANCE = "Where is the cafe?"
+SAMPLE_UTTERANCE = "Is there a café?"  # a question the sample pack lists: answered, never "did you mean"
 STREAM_QUESTIONS = ("How much is a ticket?",)  # the sample pack's long entry: the model phrases it, streamed
 
 
@@ -141,7 +141,7 @@ def screenshots(config, out_dir: str | Path) -> list[Path]:
         shots.append(d.screenshot(out / "listening.png"))
         d.until(lambda: d.p.state.turns and not d.p.state.busy)
         d.p.submit_text(STREAM_QUESTIONS[0])
-        d.until(lambda: d.p.state.turns[-1].answer and d.p.state.busy)
+        d.until(lambda: d.p.state.turns and d.p.state.turns[-1].answer and d.p.state.busy)
         shots.append(d.screenshot(out / "streaming.png"))
         d.until(lambda: not d.p.state.busy)
         d.settle()
