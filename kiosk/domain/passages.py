@@ -75,3 +75,13 @@ def answering_window(question: str, scored: Sequence[tuple[float, Window]]) -> t
         return can_answer(question, w.said), covered(w.said), p
 
     return best, max((pw for pw in scored if pw[0] >= best - NEAR), key=key)[1]
+
+
+def said(entry: Entry, window: Window) -> str:
+    """What the kiosk says from a judged entry: a short entry whole, a long one's answering window first."""
+    return entry.body.strip() if len(entry_sentences(entry.body)) <= WHOLE_UP_TO else window.said
+
+
+def more(entry: Entry, window: Window) -> str:
+    """What "More about this" shows after it: nothing for a short entry."""
+    return "" if len(entry_sentences(entry.body)) <= WHOLE_UP_TO else rest_of(entry, window)

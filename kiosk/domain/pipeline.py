@@ -25,7 +25,7 @@ from kiosk.domain.identifiers import holders, identifiers
 from kiosk.domain.intent import Intent, Leaning, OffTopicSense, classify, leans_on_last_turn
 from kiosk.domain.kinds import Reason, Route, Tier
 from kiosk.domain.models import Answer, Choice, Hit, Piece
-from kiosk.domain.passages import WHOLE_UP_TO, entry_sentences, rest_of, windows
+from kiosk.domain.passages import WHOLE_UP_TO, entry_sentences, more, said, windows
 from kiosk.domain.ports import AnswerJudge, Clock, Judgement, KnowledgeIndex, ModelSlot
 from kiosk.domain.redact import without_contacts
 from kiosk.domain.retrieval import Fusion, TermStats, fuse, score
@@ -292,13 +292,14 @@ class TurnPipeline:
             if llm is not None and len(entry_sentences(top.entry.body)) > WHOLE_UP_TO:  # long prose: the model phrases it
                 return self._generate(llm, query, [Hit(top.entry, best, similarity=1.0, score=1.0)], best, tier,
                                       emit, start)
-            return Answer(question, said(top), Route.KNOWLEDGE, tier, False, d.sure, [top.entry.id],
-                          more=more(top), note=f"judge {top.probability:.2f}, combined {d.sure:.2f}")
+            return Answer(question, said(top.entry, top.window), Route.KNOWLEDGE, tier, False, d.sure,
+                          [top.entry.id], more=more(top.entry, top.window),
+                          note=f"judge {top.probability:.2f}, combined {d.sure:.2f}")
         # not answered: the likeliest entries, by the judge and retrieval together
         note = ", ".join(f"{j.entry.id} {j.probability:.2f}" for j in likely[:3])
         if d.verdict is Verdict.CLARIFY:
             chosen = likely
-            choices = [Choice(j.entry.id, j.entry.heading, said(j)) for j in chosen]
+            choices = [Choice(j.entry.id, j.entry.heading, said(j.entry, j.window)) for j in chosen]
             ans = Answer(question, CLARIFY_PROMPT, Route.CLARIFY, tier, False, chosen[0].probability,
                          [c.entry_id for c in choices], choices=choices, note=f"unsure (judge: {note})")
             self._offer = (session_id, ans)
@@ -491,13 +492,3 @@ class TurnPipeline:
         ans.model = llm.name
         return ans
 
-
-def said(j: Judgement) -> str:
-    """What the kiosk says from a judged entry: a short entry whole, a long one's answering window first."""
-    if len(entry_sentences(j.entry.body)) <= WHOLE_UP_TO:
-        return j.entry.body.strip()
-    return j.window.said
-
-
-def more(j: Judgement) -> str:
-    return "" if len(entry_sentences(j.entry.body)) <= WHOLE_UP_TO else rest_of(j.entry, j.window)

@@ -24,7 +24,7 @@ def judged_rows(venue: Path) -> list[dict]:
     from kiosk.config import load_config
     from kiosk.domain.emergency import recognise
     from kiosk.domain.intent import Intent, classify
-    from kiosk.domain.pipeline import more, said
+    from kiosk.domain.passages import more, said
     from kiosk.evaluation.questions import load_questions
 
     base = load_config()
@@ -49,13 +49,13 @@ def judged_rows(venue: Path) -> list[dict]:
             got = p._judged(q.q, cands) if cands else ([], False, False)
             ranked, decided, missing = got
             row["decided"], row["missing"] = decided, missing
-            row["judged"] = [{"entry_id": j.entry.id, "p": round(j.probability, 4), "said": said(j),
-                              "heading": j.entry.heading, "more": more(j)} for j in ranked[:3]]
+            row["judged"] = [{"entry_id": j.entry.id, "p": round(j.probability, 4), "said": said(j.entry, j.window),
+                              "heading": j.entry.heading, "more": more(j.entry, j.window)} for j in ranked[:3]]
             by_id = {j.entry.id: j for j in ranked}
             row["retrieved"] = [{"entry_id": h.entry.id, "score": round(h.score, 4), "coverage": round(h.coverage, 4),
                                  "similarity": round(h.similarity, 4),
                                  "p": round(by_id[h.entry.id].probability, 4) if h.entry.id in by_id else None,
-                                 "said": said(by_id[h.entry.id]) if h.entry.id in by_id else "",
+                                 "said": said(by_id[h.entry.id].entry, by_id[h.entry.id].window) if h.entry.id in by_id else "",
                                  "body": h.entry.body} for h in cands[:8]]
             out.append(row)
     finally:
